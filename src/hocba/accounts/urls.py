@@ -1,0 +1,9 @@
+from django.urls import path
+
+from hocba.accounts import role_views, views
+
+urlpatterns = [
+    path("dang-nhap/", views.LoginView.as_view(), name="login"),
+    path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
+    path("phan-quyen/", role_views.role_list, name="role_list"),
+]

@@ -1,0 +1,224 @@
+"""The ``hocba`` command: the operator's verbs.
+
+    hocba demo                 set up var/, migrate, demo PKI, seed if empty, serve, print logins
+    hocba serve                serve the web application (gunicorn) on 127.0.0.1:8000
+    hocba seed [--size large]  generate the deterministic demo data into an empty database
+    hocba import classes FILE --school CODE --year 2025-2026 --as USERNAME
+    hocba import teachers FILE --school CODE --year 2025-2026 --as USERNAME
+    hocba template classes|teachers --out FILE
+    hocba manage ARGS...       any Django management command (migrate, createsuperuser, ...)
+
+Commands that touch students' data act as a named user (``--as``) and go through the same
+authorisation and audit log as the web interface.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocba.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _ensure_pki() -> Path:
+    """The demo PKI. Until the signing issue lands this is a marked placeholder."""
+    from django.conf import settings
+
+    pki = Path(settings.VAR_DIR) / "pki"
+    pki.mkdir(exist_ok=True)
+    marker = pki / "README.txt"
+    if not marker.exists():
+        marker.write_text(
+            "PKI demo (tạm thời): chứng thư số, CRL, OCSP và TSA sẽ được sinh tại đây khi "
+            "chức năng ký số được xây dựng.\n",
+            encoding="utf-8",
+        )
+    return pki
+
+
+def _print_logins(logins: list[Any], host: str, port: int) -> None:
+    print(f"\nhocba đang chạy tại http://{host}:{port}/  (Ctrl+C để dừng)\n")
+    print("Tài khoản demo (mật khẩu chung ở cột cuối):")
+    width = max(len(item.role) for item in logins)
+    for item in logins:
+        print(f"  {item.role:<{width}}  {item.username:<16} {item.password}   {item.note}")
+    print()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    os.environ.setdefault("HOCBA_SECURE_COOKIES", "0")  # plain HTTP on loopback
+    _django()
+    from hocba.demo import generator
+
+    print("• Chuẩn bị cơ sở dữ liệu…", flush=True)
+    _migrate()
+    _ensure_pki()
+    if generator.is_empty():
+        print("• Sinh dữ liệu demo (một lần)…", flush=True)
+        generator.seed(size="small", progress=_progress_printer())
+    _print_logins(generator.demo_logins(), args.host, args.port)
+    return _serve(args.host, args.port, args.workers)
+
+
+def _progress_printer():  # type: ignore[no-untyped-def]
+    def show(done: int, total: int, label: str) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<40}",
+              end="" if done < total else "\n", flush=True)
+
+    return show
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _django()
+    _migrate()
+    return _serve(args.host, args.port, args.workers)
+
+
+def _serve(host: str, port: int, workers: int) -> int:
+    from django.conf import settings
+    from django.core.management import call_command
+    from gunicorn.app.base import BaseApplication
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from hocba.wsgi import application
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", str(Path(settings.VAR_DIR) / "access.log"))
+            self.cfg.set("timeout", 120)
+
+        def load(self) -> Any:
+            return application
+
+    Server().run()
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    _django()
+    _migrate()
+    from hocba.demo import generator
+
+    if not generator.is_empty():
+        print("Cơ sở dữ liệu đã có dữ liệu; không sinh lại dữ liệu demo.", file=sys.stderr)
+        return 1
+    summary = generator.seed(size=args.size, progress=_progress_printer())
+    print(summary.describe())
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    _django()
+    from hocba.audit.context import Origin, acting_from
+    from hocba.roster.excel import services
+
+    actor, school, year = _actor_school_year(args)
+    if actor is None:
+        return 2
+    data = Path(args.file).read_bytes()
+    with acting_from(Origin(channel="cli", actor=actor)):
+        run = services.import_class_list if args.kind == "classes" else services.import_teacher_list
+        result = run(data, filename=Path(args.file).name, school=school, school_year=year,
+                     actor=actor)
+    if result.errors:
+        print(result.error_report(), file=sys.stderr)
+        return 1
+    print(result.summary())
+    return 0
+
+
+def _actor_school_year(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    from hocba.accounts.models import User
+    from hocba.organisation.models import School, SchoolYear
+
+    actor = User.objects.filter(username=args.as_user).first()
+    school = School.objects.filter(code=args.school).first()
+    year = SchoolYear.objects.filter(name=args.year).first()
+    for value, what, given in ((actor, "người dùng", args.as_user), (school, "trường", args.school),
+                               (year, "năm học", args.year)):
+        if value is None:
+            print(f"Không tìm thấy {what} “{given}”.", file=sys.stderr)
+            return None, None, None
+    return actor, school, year
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from hocba.roster.excel import templates
+
+    data = templates.class_list_template() if args.kind == "classes" else (
+        templates.teacher_list_template())
+    Path(args.out).write_bytes(data)
+    print(f"Đã ghi mẫu vào {args.out}")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocba.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["hocba manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hocba", description="Học bạ số — công cụ vận hành")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for name, func, help_text in (
+        ("demo", cmd_demo, "chuẩn bị, sinh dữ liệu demo nếu trống và chạy máy chủ"),
+        ("serve", cmd_serve, "chạy máy chủ web"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--workers", type=int, default=2)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("seed", help="sinh dữ liệu demo vào cơ sở dữ liệu trống")
+    p.add_argument("--size", choices=["small", "large"], default="small")
+    p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("import", help="nhập danh sách lớp hoặc giáo viên từ Excel")
+    p.add_argument("kind", choices=["classes", "teachers"])
+    p.add_argument("file")
+    p.add_argument("--school", required=True, help="mã trường")
+    p.add_argument("--year", required=True, help="năm học, ví dụ 2025-2026")
+    p.add_argument("--as", dest="as_user", required=True, help="tên đăng nhập người nhập")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("template", help="tải mẫu Excel")
+    p.add_argument("kind", choices=["classes", "teachers"])
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("manage", help="lệnh quản trị Django")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Who may do what, on which object: the one authorisation policy of hocba.
+
+Pure rules, no Django. The web views, the API and the command line all ask
+``decide(grants, action, target)`` (through ``hocba.accounts.authz``), so one table answers
+every "may this user do this action on this object".
+
+Sources: the roles and their authority in DOMAIN.md §1.6 and HCMC Quy chế 1789/QĐ-SGDĐT
+Điều 5 (the admin "assigns rights but cannot touch result data"), Điều 28–35.
+
+A *grant* is one role assignment: a role held in one organisation unit (province, area,
+school, class, class × subject, or student) for one school year (``year=None``: every year,
+for officers, students and parents). A *target* is where an object sits: a student sits in
+every class they were enrolled in, one *place* per enrolment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    BO_OFFICER = "can_bo_bo"  # Cán bộ Bộ GDĐT
+    SO_OFFICER = "can_bo_so"  # Cán bộ Sở GDĐT
+    PHONG_OFFICER = "can_bo_phong"  # Cán bộ Phòng GDĐT / khu vực
+    SCHOOL_ADMIN = "quan_tri"  # Quản trị hệ thống của trường
+    PRINCIPAL = "hieu_truong"  # Hiệu trưởng (CBQL)
+    VICE_PRINCIPAL = "pho_hieu_truong"  # Phó hiệu trưởng (CBQL)
+    VAN_THU = "van_thu"  # Văn thư, giữ chứng thư số của tổ chức
+    HOC_VU = "hoc_vu"  # Học vụ
+    GVCN = "gvcn"  # Giáo viên chủ nhiệm
+    GVBM = "gvbm"  # Giáo viên bộ môn
+    STUDENT = "hoc_sinh"
+    PARENT = "phu_huynh"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.BO_OFFICER: "Cán bộ Bộ GDĐT",
+    Role.SO_OFFICER: "Cán bộ Sở GDĐT",
+    Role.PHONG_OFFICER: "Cán bộ Phòng GDĐT",
+    Role.SCHOOL_ADMIN: "Quản trị nhà trường",
+    Role.PRINCIPAL: "Hiệu trưởng",
+    Role.VICE_PRINCIPAL: "Phó hiệu trưởng",
+    Role.VAN_THU: "Văn thư",
+    Role.HOC_VU: "Học vụ",
+    Role.GVCN: "Giáo viên chủ nhiệm",
+    Role.GVBM: "Giáo viên bộ môn",
+    Role.STUDENT: "Học sinh",
+    Role.PARENT: "Phụ huynh",
+}
+
+
+class Action(StrEnum):
+    VIEW_SCHOOL = "school.view"  # the school, its classes and counts: no personal data
+    VIEW_STAFF = "staff.view"  # teachers and their assignments
+    VIEW_STUDENT = "student.view"  # a student's personal data (every read is audited)
+    EDIT_ROSTER = "roster.edit"  # students, classes, enrolments, teachers, Excel imports
+    VIEW_RESULTS = "results.view"
+    EDIT_RESULTS = "results.edit"
+    ASSIGN_ROLES = "roles.assign"
+    VIEW_AUDIT = "audit.view"
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.VIEW_SCHOOL: "xem thông tin trường và lớp",
+    Action.VIEW_STAFF: "xem danh sách giáo viên",
+    Action.VIEW_STUDENT: "xem thông tin cá nhân của học sinh",
+    Action.EDIT_ROSTER: "sửa danh sách lớp, học sinh, giáo viên",
+    Action.VIEW_RESULTS: "xem kết quả học tập",
+    Action.EDIT_RESULTS: "nhập, sửa kết quả học tập",
+    Action.ASSIGN_ROLES: "phân quyền người dùng",
+    Action.VIEW_AUDIT: "xem nhật ký hệ thống",
+}
+
+A = Action
+# What each role may do at all; *where* it may do it is the scope rule below.
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.BO_OFFICER: frozenset(
+        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS, A.VIEW_AUDIT}
+    ),
+    # The Sở runs the provincial system: it sees its province's log and names school admins.
+    Role.SO_OFFICER: frozenset(
+        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS, A.VIEW_AUDIT, A.ASSIGN_ROLES}
+    ),
+    Role.PHONG_OFFICER: frozenset(
+        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS, A.VIEW_AUDIT}
+    ),
+    # HCMC QĐ 1789 Điều 5: the admin assigns rights but cannot touch result data. It sees
+    # who the students are, to link student and parent accounts, and nothing of their results.
+    Role.SCHOOL_ADMIN: frozenset({A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.ASSIGN_ROLES}),
+    # The principal answers for the school's records and sees its log (Điều 29).
+    Role.PRINCIPAL: frozenset(
+        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.EDIT_ROSTER, A.VIEW_RESULTS, A.VIEW_AUDIT}
+    ),
+    Role.VICE_PRINCIPAL: frozenset(
+        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS}
+    ),
+    # Văn thư seals and issues: it must see what it seals, and changes nothing.
+    Role.VAN_THU: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS}),
+    # Học vụ keeps the student records, transfers and imports (Điều 5, 33).
+    Role.HOC_VU: frozenset(
+        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.EDIT_ROSTER, A.VIEW_RESULTS}
+    ),
+    Role.GVCN: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.EDIT_RESULTS}),
+    Role.GVBM: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.EDIT_RESULTS}),
+    Role.STUDENT: frozenset({A.VIEW_STUDENT, A.VIEW_RESULTS}),
+    Role.PARENT: frozenset({A.VIEW_STUDENT, A.VIEW_RESULTS}),
+}
+
+OFFICER_ROLES = frozenset({Role.BO_OFFICER, Role.SO_OFFICER, Role.PHONG_OFFICER})
+SCHOOL_ROLES = frozenset(
+    {Role.SCHOOL_ADMIN, Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.VAN_THU, Role.HOC_VU}
+)
+CLASS_ROLES = frozenset({Role.GVCN, Role.GVBM})
+FAMILY_ROLES = frozenset({Role.STUDENT, Role.PARENT})
+RESULT_ACTIONS = frozenset({A.VIEW_RESULTS, A.EDIT_RESULTS})
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an object sits. ``None`` means "not applicable" (a school has no class)."""
+
+    province: int | None = None
+    area: int | None = None
+    school: int | None = None
+    year: int | None = None
+    school_class: int | None = None
+    subject: int | None = None
+    student: int | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """The object an action is asked on: a kind for messages and the places it sits in."""
+
+    kind: str
+    places: tuple[Place, ...]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role assignment, as the policy sees it."""
+
+    role: Role
+    province: int | None = None
+    area: int | None = None
+    school: int | None = None
+    year: int | None = None
+    school_class: int | None = None
+    subject: int | None = None
+    student: int | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    grant: Grant | None = None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def _in_scope(grant: Grant, action: Action, place: Place) -> bool:
+    """Whether ``place`` lies inside the unit (and year) that ``grant`` covers."""
+    if grant.year is not None and place.year is not None and place.year != grant.year:
+        return False
+    role = grant.role
+    if role is Role.BO_OFFICER:
+        return True
+    if role is Role.SO_OFFICER:
+        return place.province is not None and place.province == grant.province
+    if role is Role.PHONG_OFFICER:
+        return place.area is not None and place.area == grant.area
+    if role in SCHOOL_ROLES:
+        return place.school is not None and place.school == grant.school
+    if role in CLASS_ROLES:
+        if place.school_class is None or place.school_class != grant.school_class:
+            return False
+        if role is Role.GVBM and action in RESULT_ACTIONS:
+            # A subject teacher's results are those of the subject they teach in that class.
+            return place.subject is not None and place.subject == grant.subject
+        if role is Role.GVCN and action is A.EDIT_RESULTS:
+            # GVCN writes the class-level results (conduct, comments, qualities); subject
+            # scores belong to the subject teacher (HCMC QĐ 1789 Điều 5, 31, 32).
+            return place.subject is None
+        return True
+    if role in FAMILY_ROLES:
+        return place.student is not None and place.student == grant.student
+    return False
+
+
+def decide(grants: Iterable[Grant], action: Action, target: Target) -> Decision:
+    """May a user holding ``grants`` do ``action`` on ``target``? With the reason."""
+    held = list(grants)
+    if not held:
+        return Decision(False, "Tài khoản chưa được phân quyền.")
+    capable = [g for g in held if action in ROLE_ACTIONS[g.role]]
+    if not capable:
+        roles = ", ".join(sorted({g.role.label for g in held}))
+        return Decision(False, f"Vai trò {roles} không được {action.label}.")
+    for grant in capable:
+        for place in target.places:
+            if _in_scope(grant, action, place):
+                return Decision(True, f"{grant.role.label}: được {action.label}.", grant)
+    return Decision(False, f"Không được {action.label} ngoài phạm vi được phân công.")

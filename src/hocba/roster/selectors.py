@@ -1,0 +1,52 @@
+"""Reads of the roster, always through the access policy's list filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from hocba.accounts.authz import visible_classes, visible_schools, visible_students
+from hocba.domain.access import Action
+from hocba.domain.text import clean
+from hocba.organisation.models import School, SchoolYear
+from hocba.roster.models import SchoolClass, Student, Teacher
+
+
+def search_students(user: Any, query: str = "", school: School | None = None
+                    ) -> QuerySet[Student]:
+    students = visible_students(user).select_related("school")
+    if school is not None:
+        students = students.filter(school=school)
+    text = clean(query)
+    if text:
+        students = students.filter(
+            Q(full_name__icontains=text) | Q(student_code__icontains=text)
+            | Q(personal_id=text)
+        )
+    return students.order_by("full_name", "student_code")
+
+
+def classes_of_school(user: Any, school: School, year: SchoolYear | None
+                      ) -> QuerySet[SchoolClass]:
+    classes = visible_classes(user).filter(school=school)
+    if year is not None:
+        classes = classes.filter(school_year=year)
+    return classes.select_related("homeroom_teacher").annotate(
+        size=Count("enrolments", filter=Q(enrolments__end_date__isnull=True), distinct=True)
+    ).order_by("grade", "name")
+
+
+def current_members(school_class: SchoolClass) -> QuerySet[Student]:
+    """Students in the class now (an enrolment with no end date)."""
+    return Student.objects.filter(
+        enrolments__school_class=school_class, enrolments__end_date__isnull=True
+    ).distinct().order_by("full_name", "student_code")
+
+
+def teachers_of(user: Any, school: School | None = None) -> QuerySet[Teacher]:
+    schools = visible_schools(user, Action.VIEW_STAFF)
+    teachers = Teacher.objects.filter(school__in=schools).select_related("school", "main_subject")
+    if school is not None:
+        teachers = teachers.filter(school=school)
+    return teachers.order_by("full_name")

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "hocba — quản trị"
+admin.site.site_title = "hocba"
+
+urlpatterns = [
+    path("quan-tri/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("hocba.accounts.urls")),
+    path("", include("hocba.web.urls")),
+    path("", include("hocba.roster.urls")),
+    path("", include("hocba.audit.urls")),
+]
+
+handler403 = "hocba.web.views.error_403"
+handler404 = "hocba.web.views.error_404"
+handler500 = "hocba.web.views.error_500"

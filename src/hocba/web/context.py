@@ -1,0 +1,28 @@
+"""Template context: the menu a user sees follows from what the policy lets them do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from hocba.accounts.authz import grants_for, may_somewhere
+from hocba.domain.access import ROLE_LABELS, Action
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    grants = grants_for(user)
+    return {
+        "nav": {
+            "schools": may_somewhere(user, Action.VIEW_SCHOOL),
+            "students": may_somewhere(user, Action.VIEW_STUDENT),
+            "teachers": may_somewhere(user, Action.VIEW_STAFF),
+            "imports": may_somewhere(user, Action.EDIT_ROSTER),
+            "roles": may_somewhere(user, Action.ASSIGN_ROLES),
+            "audit": may_somewhere(user, Action.VIEW_AUDIT),
+        },
+        "user_roles": sorted({ROLE_LABELS[g.role] for g in grants}),
+    }
