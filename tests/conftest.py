@@ -14,3 +14,15 @@ def world(db):  # type: ignore[no-untyped-def]
     from tests.world import build_world
 
     return build_world()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> None:
+    """Argon2 costs ~50 ms a hash; most tests create users. ``test_security`` checks that the
+    real settings use Argon2."""
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
+                                 "django.contrib.auth.hashers.Argon2PasswordHasher"]
+    get_hashers.cache_clear()

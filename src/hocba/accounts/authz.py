@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from hocba.accounts.models import RoleAssignment, User
+from hocba.accounts.models import RoleAssignment
 from hocba.accounts.targets import target_of
 from hocba.domain.access import (
     CLASS_ROLES,

@@ -21,7 +21,8 @@ class Origin:
     actor: Any = None  # the acting user (lazy on the web), for writes logged by signal
 
 
-_origin: ContextVar[Origin] = ContextVar("hocba_audit_origin", default=Origin(channel="system"))
+_SYSTEM = Origin(channel="system")
+_origin: ContextVar[Origin] = ContextVar("hocba_audit_origin", default=_SYSTEM)
 
 
 def current_origin() -> Origin:

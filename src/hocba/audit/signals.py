@@ -41,6 +41,7 @@ def connect() -> None:
 
     for model in apps.get_models():
         if model.__module__.startswith("hocba.") and model.__name__ not in _SKIP:
-            post_save.connect(_on_save, sender=model, dispatch_uid=f"audit-save-{model._meta.label}")
+            post_save.connect(_on_save, sender=model,
+                              dispatch_uid=f"audit-save-{model._meta.label}")
             post_delete.connect(_on_delete, sender=model,
                                 dispatch_uid=f"audit-del-{model._meta.label}")

@@ -184,6 +184,9 @@ def _in_scope(grant: Grant, action: Action, place: Place) -> bool:
     if role in SCHOOL_ROLES:
         return place.school is not None and place.school == grant.school
     if role in CLASS_ROLES:
+        if action is A.VIEW_SCHOOL and place.school_class is None:
+            # A teacher sees the general page of the school they teach in.
+            return place.school is not None and place.school == grant.school
         if place.school_class is None or place.school_class != grant.school_class:
             return False
         if role is Role.GVBM and action in RESULT_ACTIONS:
@@ -213,3 +216,25 @@ def decide(grants: Iterable[Grant], action: Action, target: Target) -> Decision:
             if _in_scope(grant, action, place):
                 return Decision(True, f"{grant.role.label}: được {action.label}.", grant)
     return Decision(False, f"Không được {action.label} ngoài phạm vi được phân công.")
+
+
+# Who may hand out which role. The school admin assigns the school's rights (HCMC QĐ 1789
+# Điều 5); the Sở names officers, school admins and principals in its province. Teaching
+# roles are not handed out: they follow from the roster (homeroom, teaching assignments).
+GRANTABLE: dict[Role, frozenset[Role]] = {
+    Role.SO_OFFICER: frozenset(
+        {Role.SO_OFFICER, Role.PHONG_OFFICER, Role.SCHOOL_ADMIN, Role.PRINCIPAL}
+    ),
+    Role.SCHOOL_ADMIN: frozenset(
+        {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.VAN_THU, Role.HOC_VU, Role.STUDENT,
+         Role.PARENT}
+    ),
+}
+
+
+def may_grant(grants: Iterable[Grant], role: Role, target: Target) -> Decision:
+    """May a user holding ``grants`` give ``role`` on ``target`` (a unit, school or student)?"""
+    givers = [g for g in grants if role in GRANTABLE.get(g.role, frozenset())]
+    if not givers:
+        return Decision(False, f"Bạn không được phân vai trò {role.label}.")
+    return decide(givers, Action.ASSIGN_ROLES, target)

@@ -112,4 +112,5 @@ def make_personal_id(province: str, birth_year: int, sex: Sex, serial: int) -> s
     """Build a structurally valid number (used by the demo data generator)."""
     if province not in PROVINCE_CODES:
         raise ValueError(province)
-    return f"{province}{century_sex_digit(birth_year, sex)}{birth_year % 100:02d}{serial % 10**6:06d}"
+    digit = century_sex_digit(birth_year, sex)
+    return f"{province}{digit}{birth_year % 100:02d}{serial % 10**6:06d}"

@@ -36,7 +36,9 @@ SUBJECTS: tuple[SubjectInfo, ...] = (
     SubjectInfo("NGU_VAN", "Ngữ văn", ("THCS", "THPT", "GDTX")),
     SubjectInfo("GDCD", "Giáo dục công dân", ("THCS",)),
     SubjectInfo("KHTN", "Khoa học tự nhiên", ("THCS",)),
-    SubjectInfo("NOI_DUNG_DIA_PHUONG", "Nội dung giáo dục của địa phương", ("THCS", "THPT", "GDTX")),
+    SubjectInfo(
+        "NOI_DUNG_DIA_PHUONG", "Nội dung giáo dục của địa phương", ("THCS", "THPT", "GDTX")
+    ),
     SubjectInfo("LICH_SU", "Lịch sử", ("THPT", "GDTX")),
     SubjectInfo("DIA_LY", "Địa lí", ("THPT", "GDTX")),
     SubjectInfo("VAT_LY", "Vật lí", ("THPT", "GDTX")),
