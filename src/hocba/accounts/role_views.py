@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -78,11 +79,15 @@ def role_list(request: HttpRequest) -> HttpResponse:
     form = AssignForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        role, scope = Role(data["role"]), {
+            "school": data["school"], "unit": data["unit"], "student": data["student_code"]}
         try:
-            user, password = services.get_or_create_user(data["username"], data["full_name"])
-            services.assign_role(request.user, user, Role(data["role"]), school=data["school"],
-                                 unit=data["unit"], student=data["student_code"],
-                                 school_year=data["school_year"])
+            services.authorise_assignment(request.user, role, **scope)
+            with transaction.atomic():
+                user, password = services.get_or_create_user(data["username"],
+                                                             data["full_name"])
+                services.assign_role(request.user, user, role,
+                                     school_year=data["school_year"], **scope)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

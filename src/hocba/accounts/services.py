@@ -13,7 +13,14 @@ from hocba.accounts.authz import forget_grants, grants_for, require
 from hocba.accounts.models import RoleAssignment, User
 from hocba.accounts.targets import target_of
 from hocba.audit.services import record_denied, record_write
-from hocba.domain.access import FAMILY_ROLES, SCHOOL_ROLES, Action, Role, may_grant
+from hocba.domain.access import (
+    FAMILY_ROLES,
+    SCHOOL_ROLES,
+    Action,
+    Decision,
+    Role,
+    may_grant,
+)
 from hocba.domain.text import clean
 from hocba.organisation.models import School, SchoolYear, Unit
 from hocba.roster.models import Student, Teacher
@@ -70,51 +77,62 @@ def _scope_object(role: Role, *, school: School | None, unit: Unit | None,
     raise ValidationError(f"Vai trò {role.label} không được phân trực tiếp.")
 
 
-@transaction.atomic
-def assign_role(assigner: User, user: User, role: Role, *, school: School | None = None,
-                unit: Unit | None = None, student: Student | None = None,
-                school_year: SchoolYear | None = None) -> RoleAssignment:
+def authorise_assignment(assigner: User, role: Role, *, school: School | None = None,
+                         unit: Unit | None = None, student: Student | None = None) -> Decision:
+    """May ``assigner`` give ``role`` there? Refusals are logged (outside any transaction,
+    so the log keeps them) and raised as PermissionDenied."""
     scope = _scope_object(role, school=school, unit=unit, student=student)
     decision = may_grant(grants_for(assigner), role, target_of(scope))
     if not decision:
         record_denied(assigner, Action.ASSIGN_ROLES, scope, decision.reason)
         raise PermissionDenied(decision.reason)
+    return decision
+
+
+def assign_role(assigner: User, user: User, role: Role, *, school: School | None = None,
+                unit: Unit | None = None, student: Student | None = None,
+                school_year: SchoolYear | None = None) -> RoleAssignment:
+    decision = authorise_assignment(assigner, role, school=school, unit=unit, student=student)
     if role in SCHOOL_ROLES and school_year is None:
         raise ValidationError("Vai trò trong trường cần có năm học.")
-    assignment, created = RoleAssignment.objects.get_or_create(
-        user=user, role=role, school=school if role in SCHOOL_ROLES else None,
-        unit=unit if role in (Role.SO_OFFICER, Role.PHONG_OFFICER) else None,
-        student=student if role in FAMILY_ROLES else None,
-        school_year=school_year if role in SCHOOL_ROLES else None,
-        defaults={"granted_by": assigner},
-    )
-    if created:
-        record_write(assigner, "phan_quyen", scope, role=decision.grant.role.label
-                     if decision.grant else "",
-                     detail={"nguoi_dung": user.username, "vai_tro": role.value})
+    scope = _scope_object(role, school=school, unit=unit, student=student)
+    with transaction.atomic():
+        assignment, created = RoleAssignment.objects.get_or_create(
+            user=user, role=role, school=school if role in SCHOOL_ROLES else None,
+            unit=unit if role in (Role.SO_OFFICER, Role.PHONG_OFFICER) else None,
+            student=student if role in FAMILY_ROLES else None,
+            school_year=school_year if role in SCHOOL_ROLES else None,
+            defaults={"granted_by": assigner},
+        )
+        if created:
+            record_write(assigner, "phan_quyen", scope,
+                         role=decision.grant.role.label if decision.grant else "",
+                         detail={"nguoi_dung": user.username, "vai_tro": role.value})
     forget_grants(user)
     return assignment
 
 
-@transaction.atomic
 def revoke_role(assigner: User, assignment: RoleAssignment) -> None:
     role = Role(assignment.role)
+    authorise_assignment(assigner, role, school=assignment.school, unit=assignment.unit,
+                         student=assignment.student)
     scope = _scope_object(role, school=assignment.school, unit=assignment.unit,
                           student=assignment.student)
-    decision = may_grant(grants_for(assigner), role, target_of(scope))
-    if not decision:
-        record_denied(assigner, Action.ASSIGN_ROLES, scope, decision.reason)
-        raise PermissionDenied(decision.reason)
-    record_write(assigner, "thu_hoi_quyen", scope,
-                 detail={"nguoi_dung": assignment.user.username, "vai_tro": role.value})
-    assignment.delete()
+    with transaction.atomic():
+        record_write(assigner, "thu_hoi_quyen", scope,
+                     detail={"nguoi_dung": assignment.user.username, "vai_tro": role.value})
+        assignment.delete()
     forget_grants(assignment.user)
 
 
-@transaction.atomic
 def create_teacher_account(assigner: User, teacher: Teacher) -> NewAccount:
     """An account for a teacher; their GVCN/GVBM rights then follow from the roster."""
     require(assigner, Action.ASSIGN_ROLES, teacher.school)
+    with transaction.atomic():
+        return _create_teacher_account(assigner, teacher)
+
+
+def _create_teacher_account(assigner: User, teacher: Teacher) -> NewAccount:
     if teacher.user_id is not None:
         raise ValidationError(f"Giáo viên {teacher.full_name} đã có tài khoản.")
     user, password = get_or_create_user(teacher.staff_code, teacher.full_name)
