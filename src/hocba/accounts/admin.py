@@ -14,7 +14,8 @@ class RoleInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Định danh", {"fields": ("full_name", "personal_id")}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()),
+                 ("Định danh", {"fields": ("full_name", "personal_id")}))
     list_display = ["username", "full_name", "is_staff", "is_active"]
     search_fields = ["username", "full_name"]
     inlines = [RoleInline]

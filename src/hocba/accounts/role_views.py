@@ -15,11 +15,17 @@ from django.views.decorators.http import require_POST
 
 from hocba.accounts import services
 from hocba.accounts.authz import grants_for, may_somewhere, visible_schools
-from hocba.accounts.models import RoleAssignment
+from hocba.accounts.models import RoleAssignment, User
 from hocba.domain.access import GRANTABLE, Action, Role
 from hocba.domain.text import clean
 from hocba.organisation.models import School, SchoolYear, Unit
 from hocba.roster.models import Student, Teacher
+
+
+def _user(request: HttpRequest) -> User:
+    """The logged-in user (the views are behind login_required)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def _grantable_roles(user) -> list[Role]:  # type: ignore[no-untyped-def]
@@ -44,11 +50,16 @@ class AssignForm(forms.Form):
 
     def __init__(self, user, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(r.value, r.label) for r in _grantable_roles(user)]
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = [(r.value, r.label) for r in _grantable_roles(user)]
         schools = visible_schools(user, Action.ASSIGN_ROLES)
-        self.fields["school"].queryset = schools.order_by("name")
+        school_field, unit_field = self.fields["school"], self.fields["unit"]
+        assert isinstance(school_field, forms.ModelChoiceField)
+        assert isinstance(unit_field, forms.ModelChoiceField)
+        school_field.queryset = schools.order_by("name")
         provinces = {s.province_id for s in schools}
-        self.fields["unit"].queryset = Unit.objects.filter(
+        unit_field.queryset = Unit.objects.filter(
             Q(pk__in=provinces) | Q(parent__in=provinces)).order_by("kind", "name")
         self.fields["school_year"].initial = SchoolYear.current()
 
@@ -82,11 +93,11 @@ def role_list(request: HttpRequest) -> HttpResponse:
         role, scope = Role(data["role"]), {
             "school": data["school"], "unit": data["unit"], "student": data["student_code"]}
         try:
-            services.authorise_assignment(request.user, role, **scope)
+            services.authorise_assignment(_user(request), role, **scope)
             with transaction.atomic():
                 user, password = services.get_or_create_user(data["username"],
                                                              data["full_name"])
-                services.assign_role(request.user, user, role,
+                services.assign_role(_user(request), user, role,
                                      school_year=data["school_year"], **scope)
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -107,7 +118,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_object_or_404(RoleAssignment, pk=pk)
-    services.revoke_role(request.user, assignment)
+    services.revoke_role(_user(request), assignment)
     messages.success(request, f"Đã thu hồi vai trò {Role(assignment.role).label} "
                               f"của {assignment.user.username}.")
     return redirect("role_list")
@@ -118,7 +129,7 @@ def role_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def teacher_account(request: HttpRequest, pk: int) -> HttpResponse:
     teacher = get_object_or_404(Teacher, pk=pk)
     try:
-        account = services.create_teacher_account(request.user, teacher)
+        account = services.create_teacher_account(_user(request), teacher)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

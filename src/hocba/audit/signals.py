@@ -16,7 +16,7 @@ from hocba.audit.models import AuditEvent
 _SKIP = {"AuditEvent", "LoginFailure", "Session"}
 
 
-def _on_save(sender: type, instance: Any, created: bool, raw: bool = False,
+def _on_save(sender: Any, instance: Any, created: bool, raw: bool = False,
              update_fields: Any = None, **_: Any) -> None:
     if raw or sender.__name__ in _SKIP:
         return
@@ -28,7 +28,7 @@ def _on_save(sender: type, instance: Any, created: bool, raw: bool = False,
            detail={"model": sender._meta.label})
 
 
-def _on_delete(sender: type, instance: Any, **_: Any) -> None:
+def _on_delete(sender: Any, instance: Any, **_: Any) -> None:
     if sender.__name__ in _SKIP:
         return
     from hocba.audit.services import record
