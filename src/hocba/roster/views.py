@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from hocba.accounts.authz import can, require, visible_schools
 from hocba.audit.services import record_read
@@ -13,6 +14,7 @@ from hocba.domain.access import Action
 from hocba.organisation.models import School, SchoolYear
 from hocba.roster import selectors
 from hocba.roster.models import SchoolClass, Student
+from hocba.roster.services import open_enrolment
 
 PAGE_SIZE = 50
 
@@ -65,8 +67,10 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
     assignments = school_class.assignments.select_related("teacher", "subject").order_by(
         "subject__name")
-    return render(request, "roster/class_detail.html",
-                  {"school_class": school_class, "page": page, "assignments": assignments})
+    return render(request, "roster/class_detail.html", {
+        "school_class": school_class, "page": page, "assignments": assignments,
+        "can_edit": bool(can(request.user, Action.EDIT_ROSTER, school_class)),
+        "today": timezone.localdate().isoformat()})
 
 
 @login_required
@@ -87,8 +91,15 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record_read(request.user, student, role=decision.grant.role.label if decision.grant else "")
     enrolments = student.enrolments.select_related(
         "school_class__school", "school_class__school_year").order_by("-start_date")
-    return render(request, "roster/student_detail.html",
-                  {"student": student, "enrolments": enrolments})
+    current = open_enrolment(student)
+    movable = current is not None and bool(can(request.user, Action.EDIT_ROSTER, student))
+    other_classes = SchoolClass.objects.filter(
+        school=current.school_class.school_id, school_year=current.school_class.school_year_id
+    ).exclude(pk=current.school_class_id) if movable and current else []
+    return render(request, "roster/student_detail.html", {
+        "student": student, "enrolments": enrolments, "current": current,
+        "movable": movable, "other_classes": other_classes,
+        "today": timezone.localdate().isoformat()})
 
 
 @login_required
