@@ -87,6 +87,8 @@ def test_the_secret_key_is_generated_into_var_and_never_committed() -> None:
 
 @pytest.mark.django_db
 def test_pages_are_vietnamese_by_default_and_english_on_request(client: Any) -> None:
-    assert '<html lang="vi">' in client.get(LOGIN).content.decode()
-    page = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert '<html lang="en">' in page
+    """An English-speaking browser still gets Vietnamese; the switch gives English."""
+    page = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": LOGIN})
+    assert '<html lang="en">' in client.get(LOGIN).content.decode()
