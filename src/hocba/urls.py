@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from hocba.api import api
+
 admin.site.site_header = "hocba — quản trị"
 admin.site.site_title = "hocba"
 
 urlpatterns = [
     path("quan-tri/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
     path("", include("hocba.accounts.urls")),
     path("", include("hocba.web.urls")),
     path("", include("hocba.roster.urls")),
