@@ -14,11 +14,12 @@ Every text cell is normalised to NFC on the way in (``hocba.domain.text.clean``)
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache, partial
 from typing import Any, Generic, TypeVar
 
 from hocba.domain.ethnicity import ETHNIC_GROUPS, ethnic_code
@@ -276,9 +277,26 @@ class TeacherListContext:
     levels: tuple[str, ...] = ()  # the school's levels (cấp học); empty: any subject
 
 
+@lru_cache(maxsize=4096)
+def folded(value: str) -> str:
+    """``fold`` for the few distinct values of a column (classes, sexes, ethnic groups)."""
+    return fold(value)
+
+
+def clean_cell(value: str) -> str:
+    """``hocba.domain.text.clean`` of a cell, with a fast path for text already clean.
+
+    Equivalent: NFC text whose characters are all printable (Python counts every space but
+    U+0020 as unprintable) and without a double space has no run of white space to collapse.
+    """
+    if value.isprintable() and "  " not in value and unicodedata.is_normalized("NFC", value):
+        return value.strip()
+    return clean(value)
+
+
 def class_key(name: str) -> str:
     """"6A", "6a", " 6 A " name the same class."""
-    return fold(name)
+    return folded(name)
 
 
 def class_index(names: Iterable[str]) -> dict[str, str]:
@@ -459,9 +477,12 @@ def show(value: Any) -> str:
 
 
 def _text(value: Any, max_length: int = 0) -> str:
-    if isinstance(value, bool) or isinstance(value, date | time | timedelta):
+    if type(value) is str:
+        text = clean_cell(value)
+    elif isinstance(value, bool) or isinstance(value, date | time | timedelta):
         raise _Bad(f"ô chứa {show(value)}, không phải chữ")
-    text = _number_text(value) if isinstance(value, int | float) else clean(str(value))
+    else:
+        text = _number_text(value) if isinstance(value, int | float) else clean(str(value))
     if max_length and len(text) > max_length:
         raise _Bad(f"dài {len(text)} kí tự, vượt quá {max_length} kí tự",
                    f"tối đa {max_length} kí tự")
@@ -524,7 +545,7 @@ _SEXES = {"nam": Sex.MALE, "trai": Sex.MALE, "nu": Sex.FEMALE, "gai": Sex.FEMALE
 def _sex(value: Any) -> Sex:
     if not isinstance(value, str):
         raise _Bad(f"ô chứa {show(value)}, không phải giới tính")
-    sex = _SEXES.get(fold(value))
+    sex = _SEXES.get(folded(value))
     if sex is None:
         raise _Bad(f"giới tính {show(value)} không rõ")
     return sex
@@ -546,18 +567,19 @@ def _ethnicity(value: Any) -> str:
     if isinstance(value, bool):
         raise _Bad(f"ô chứa {show(value)}, không phải dân tộc")
     text = _number_text(value) if isinstance(value, float | int) else _text(value)
-    code = ethnic_code(text)
+    code = _ethnic_code(text)
     if code is None:
         raise _Bad(f"dân tộc “{text}” không có trong danh mục 54 dân tộc")
     return code
 
 
+_ethnic_code = lru_cache(maxsize=1024)(ethnic_code)
 _VIET_NAM = {"vietnam", "vn", "vnm"}
 
 
 def _nationality(value: Any) -> str:
     text = _text(value, 60)
-    return "Việt Nam" if fold(text) in _VIET_NAM else text
+    return "Việt Nam" if folded(text) in _VIET_NAM else text
 
 
 def _class_name(value: Any, classes: Mapping[str, str], year_name: str) -> str:
@@ -573,9 +595,10 @@ def _class_name(value: Any, classes: Mapping[str, str], year_name: str) -> str:
     return name
 
 
-def _class_sort_key(name: str) -> tuple[int, str]:
-    m = re.match(r"\d+", name)
-    return (int(m.group()) if m else 99, name)
+def _class_sort_key(name: str) -> list[Any]:
+    """Natural order: 6A2 before 6A10, 9A before 10A."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
+            for part in re.split(r"(\d+)", name) if part]
 
 
 def _age_on(birth: date, day: date) -> int:
@@ -774,33 +797,38 @@ def parse_class_list(sheet: str, rows: Sequence[Sequence[Any]], ctx: ClassListCo
     seen_rows = 0
     codes: list[tuple[int, str | None]] = []
     ids: list[tuple[int, str | None]] = []
+    code_of = partial(_code, what="mã học sinh")
+    name_of = partial(_name, max_length=CLASS_LIST.column("full_name").max_length)
+    class_of = partial(_class_name, classes=ctx.classes, year_name=ctx.year_name)
+    text_of = {f: partial(_text, max_length=CLASS_LIST.column(f).max_length)
+               for f in STUDENT_TEXT_FIELDS}
     for number, cells in _data_rows(layout, rows):
         seen_rows += 1
         before = len(errors)
         r = _RowReader(layout, number, cells, errors)
-        code = r.get("student_code", lambda v: _code(v, "mã học sinh"))
+        code = r.get("student_code", code_of)
         codes.append((number, code))
-        name = r.get("full_name", lambda v: _name(v, 120))
+        name = r.get("full_name", name_of)
         sex = r.get("sex", _sex)
         born = _check_birth(r, r.get("birth_date", _date), ctx.year_start, ctx.today,
                             (STUDENT_MIN_AGE, STUDENT_MAX_AGE), "học sinh")
-        class_name = r.get("class_name", lambda v: _class_name(v, ctx.classes, ctx.year_name))
+        class_name = r.get("class_name", class_of)
         number_id = _check_identity(r, r.get("personal_id", _personal_id), born, sex, "học sinh")
         ids.append((number, number_id))
         ethnicity = r.get("ethnicity", _ethnicity)
         nationality = r.get("nationality", _nationality)
-        texts = {f: r.get(f, lambda v, f=f: _text(v, CLASS_LIST.column(f).max_length))
-                 for f in STUDENT_TEXT_FIELDS}
-        if len(errors) > before or None in (code, name, sex, born, class_name):
+        texts = {f: r.get(f, convert) for f, convert in text_of.items()}
+        if (len(errors) > before or code is None or name is None or sex is None
+                or born is None or class_name is None):
             continue
         parsed.rows.append(StudentRow(
             number, code, name, born, sex, class_name, number_id, ethnicity, nationality,
             **texts))
     if not seen_rows and not [e for e in errors if e.row is None]:
         errors.append(_no_data(layout))
-    bad = _duplicates(codes, "student_code", layout, "mã học sinh", errors)
-    bad |= _duplicates(ids, "personal_id", layout, "số định danh", errors)
-    parsed.rows = [r for r in parsed.rows if r.row not in bad]
+    rejected = _duplicates(codes, "student_code", layout, "mã học sinh", errors)
+    rejected |= _duplicates(ids, "personal_id", layout, "số định danh", errors)
+    parsed.rows = [r for r in parsed.rows if r.row not in rejected]
     parsed.errors.sort(key=CellError.sort_key)
     return parsed
 
@@ -886,18 +914,18 @@ def parse_teacher_list(sheet: str, rows: Sequence[Sequence[Any]], ctx: TeacherLi
                     problems = [(bad.problem, _ASSIGNMENT_HINT)]
                 for problem, expected in problems:
                     r.fail("assignments", problem, expected)
-        if len(errors) > before or None in (code, name, sex):
+        if len(errors) > before or code is None or name is None or sex is None:
             continue
         parsed.rows.append(TeacherRow(
             number, code, name, sex, born, number_id, phone, email, subject, homeroom,
             tuple(assignments) if assignments is not None else None, has_homeroom))
     if not seen_rows and not [e for e in errors if e.row is None]:
         errors.append(_no_data(layout))
-    bad = _duplicates(codes, "staff_code", layout, "mã giáo viên", errors)
-    bad |= _duplicates(ids, "personal_id", layout, "số định danh", errors)
-    bad |= _conflicting_homerooms(parsed.rows, layout, errors)
-    bad |= _conflicting_assignments(parsed.rows, layout, errors)
-    parsed.rows = [r for r in parsed.rows if r.row not in bad]
+    rejected = _duplicates(codes, "staff_code", layout, "mã giáo viên", errors)
+    rejected |= _duplicates(ids, "personal_id", layout, "số định danh", errors)
+    rejected |= _conflicting_homerooms(parsed.rows, layout, errors)
+    rejected |= _conflicting_assignments(parsed.rows, layout, errors)
+    parsed.rows = [r for r in parsed.rows if r.row not in rejected]
     parsed.errors.sort(key=CellError.sort_key)
     return parsed
 
