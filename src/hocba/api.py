@@ -2,7 +2,8 @@
 
 Session authentication for now (the same log-in as the pages; django-ninja checks CSRF on
 unsafe methods for session auth); every endpoint authorises through ``hocba.accounts.authz``
-like the views. The interactive docs page is off: it would load scripts from a CDN, which the CSP and the offline rule forbid.
+like the views. The interactive docs page is off: it would load scripts from a CDN, which
+the CSP and the offline rule forbid.
 """
 
 from __future__ import annotations

@@ -161,6 +161,7 @@ def _actor_school_year(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
+    _django()
     from hocba.roster.excel import templates
 
     data = templates.class_list_template() if args.kind == "classes" else (

@@ -69,7 +69,8 @@ def century_sex_digit(birth_year: int, sex: Sex) -> int:
 
 
 def check_personal_id(
-    number: str, *, birth_date: date | None = None, sex: Sex | None = None
+    number: str, *, birth_date: date | None = None, sex: Sex | None = None,
+    person: str = "học sinh",
 ) -> IdentityProblem | None:
     """Return None when ``number`` is a plausible personal identity number, else the problem.
 
@@ -96,7 +97,7 @@ def check_personal_id(
         return IdentityProblem(str(exc), "năm sinh hợp lệ")
     if int(value[3]) != expected_digit:
         return IdentityProblem(
-            f"chữ số thứ 4 là {value[3]} nhưng học sinh {sex.label.lower()} "
+            f"chữ số thứ 4 là {value[3]} nhưng {person} {sex.label.lower()} "
             f"sinh năm {birth_date.year} phải có {expected_digit}",
             f"chữ số thứ 4 bằng {expected_digit} (thế kỷ và giới tính khớp ngày sinh)",
         )

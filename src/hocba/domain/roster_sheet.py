@@ -749,10 +749,9 @@ def _check_identity(reader: _RowReader, number: str | None, born: date | None,
                     sex: Sex | None, noun: str) -> str | None:
     if number is None:
         return None
-    problem = check_personal_id(number, birth_date=born, sex=sex)
+    problem = check_personal_id(number, birth_date=born, sex=sex, person=noun)
     if problem is not None:
-        message = problem.message.replace("nhưng học sinh ", f"nhưng {noun} ")
-        reader.fail("personal_id", message, problem.expected)
+        reader.fail("personal_id", problem.message, problem.expected)
         return None
     return number
 
