@@ -33,6 +33,8 @@ export PYTHONDONTWRITEBYTECODE=1
 
 echo "• ruff"
 .venv/bin/ruff check src tests bench
+echo "• mypy"
+.venv/bin/mypy
 echo "• migrations are up to date"
 .venv/bin/hocba manage makemigrations --check --dry-run >/dev/null
 
