@@ -133,11 +133,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     actor, school, year = _actor_school_year(args)
     if actor is None:
         return 2
-    data = Path(args.file).read_bytes()
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"Không đọc được tệp “{args.file}”: {exc.strerror}.", file=sys.stderr)
+        return 2
     with acting_from(Origin(channel="cli", actor=actor)):
         run = services.import_class_list if args.kind == "classes" else services.import_teacher_list
-        result = run(data, filename=Path(args.file).name, school=school, school_year=year,
-                     actor=actor)
+        try:
+            result = run(data, filename=Path(args.file).name, school=school, school_year=year,
+                         actor=actor)
+        except PermissionDenied as exc:
+            print(f"Bị từ chối: {exc}", file=sys.stderr)
+            return 3
     if result.errors:
         print(result.error_report(), file=sys.stderr)
         return 1
