@@ -100,3 +100,19 @@ def test_the_log_page_is_closed_to_teachers_and_open_to_the_principal(
     response = client.get("/nhat-ky/")
     assert response.status_code == 200
     assert "Nhật ký hệ thống" in response.content.decode()
+
+
+def test_a_search_is_logged_in_the_log_of_each_school_whose_students_it_showed(
+        client: Any, world: Any) -> None:
+    client.force_login(world.users[Role.SO_OFFICER])
+    assert client.get("/hoc-sinh/").status_code == 200
+    events = AuditEvent.objects.filter(action="xem_danh_sach")
+    assert {e.school_id for e in events} == {world.school.pk, world.other_school_same_area.pk}
+    principal_sees = visible_events(world.users[Role.PRINCIPAL]).filter(action="xem_danh_sach")
+    assert principal_sees.get().detail["hoc_sinh"] == ["HS0003", "HS0001", "HS0002"]
+
+
+def test_a_class_read_records_the_role_it_was_made_under(client: Any, world: Any) -> None:
+    client.force_login(world.users[Role.GVCN])
+    client.get(f"/lop/{world.class_6a.pk}/")
+    assert AuditEvent.objects.filter(kind="doc").latest("id").role == "Giáo viên chủ nhiệm"

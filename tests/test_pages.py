@@ -69,3 +69,19 @@ def test_the_student_search_finds_by_name_without_diacritics_typed_exactly(
     page = client.get("/hoc-sinh/", {"q": "Ngọc Ánh"}).content.decode()
     assert "Nguyễn Thị Ngọc Ánh" in page
     assert "Trần Văn Bình" not in page
+
+
+def test_a_class_list_is_in_vietnamese_order_by_given_name(client: Any, world: Any) -> None:
+    from hocba.roster.models import Enrolment, Student
+
+    for code, name in (("HS0201", "Lê Thị Bình"), ("HS0202", "Nguyễn Văn An"),
+                       ("HS0203", "Trần Ánh")):
+        student = Student.objects.create(student_code=code, full_name=name, sex="nam",
+                                          birth_date=world.student.birth_date, school=world.school)
+        Enrolment.objects.create(student=student, school_class=world.class_6a,
+                                 start_date=world.year.start, reason="nhap_hoc")
+    client.force_login(world.users[Role.GVCN])
+    page = client.get(f"/lop/{world.class_6a.pk}/").content.decode()
+    order = [page.index(n) for n in ("Nguyễn Văn An", "Nguyễn Thị Ngọc Ánh", "Trần Ánh",
+                                     "Lê Thị Bình")]
+    assert order == sorted(order)

@@ -69,6 +69,18 @@ def record_read(actor: Any, obj: Any, *, role: str = "", detail: dict[str, Any] 
     return record(AuditEvent.Kind.READ, "xem", actor=actor, role=role, obj=obj, detail=detail)
 
 
+def record_list_read(actor: Any, students: Any, *, role: str = "",
+                     detail: dict[str, Any] | None = None) -> None:
+    """A list of students read: one event per school, so each school's log shows it."""
+    by_school: dict[Any, list[str]] = {}
+    for student in students:
+        by_school.setdefault(student.school, []).append(student.student_code)
+    for school, codes in by_school.items():
+        record(AuditEvent.Kind.READ, "xem_danh_sach", actor=actor, role=role,
+               scope=(school.pk, school.province_id, school.area_id),
+               detail={**(detail or {}), "hoc_sinh": codes})
+
+
 def record_write(actor: Any, action: str, obj: Any, *, role: str = "",
                  detail: dict[str, Any] | None = None) -> AuditEvent:
     return record(AuditEvent.Kind.WRITE, action, actor=actor, role=role, obj=obj, detail=detail)

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 
 from hocba.accounts.authz import visible_classes, visible_schools, visible_students
 from hocba.domain.access import Action
-from hocba.domain.text import clean
+from hocba.domain.text import clean, fold
 from hocba.organisation.models import School, SchoolYear
 from hocba.roster.models import SchoolClass, Student, Teacher
 
@@ -37,11 +37,21 @@ def classes_of_school(user: Any, school: School, year: SchoolYear | None
     ).order_by("grade", "name")
 
 
-def current_members(school_class: SchoolClass) -> QuerySet[Student]:
-    """Students in the class now (an enrolment with no end date)."""
-    return Student.objects.filter(
+def current_members(school_class: SchoolClass) -> list[Student]:
+    """Students in the class now (an enrolment with no end date), in class-list order."""
+    members = Student.objects.filter(
         enrolments__school_class=school_class, enrolments__end_date__isnull=True
-    ).distinct().order_by("full_name", "student_code")
+    ).distinct()
+    return sorted(members, key=class_list_key)
+
+
+def class_list_key(student: Student) -> tuple[str, str, str, str]:
+    """Vietnamese class lists sort by given name (the last word), then by the rest of the
+    name: "Nguyễn Văn An" before "Lê Thị Bình". Letters compare without their tone marks
+    first (a, á, à… together), then with them, so the order is stable."""
+    words = student.full_name.split()
+    given, rest = (words[-1], " ".join(words[:-1])) if words else ("", "")
+    return (fold(given), fold(rest), student.full_name, student.student_code)
 
 
 def teachers_of(user: Any, school: School | None = None) -> QuerySet[Teacher]:

@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from hocba.accounts.authz import can, require, visible_schools
-from hocba.audit.services import record_read
-from hocba.domain.access import Action
+from hocba.audit.services import record_list_read, record_read
+from hocba.domain.access import Action, Decision
 from hocba.organisation.models import School, SchoolYear
 from hocba.roster import selectors
 from hocba.roster.models import SchoolClass, Student
@@ -21,6 +21,11 @@ PAGE_SIZE = 50
 
 def _page(request: HttpRequest, items, size: int = PAGE_SIZE):  # type: ignore[no-untyped-def]
     return Paginator(items, size).get_page(request.GET.get("trang"))
+
+
+def _role(decision: Decision) -> str:
+    """The role under which the user acted, for the audit log."""
+    return decision.grant.role.label if decision.grant else ""
 
 
 def _year(request: HttpRequest) -> SchoolYear | None:
@@ -60,9 +65,9 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
         SchoolClass.objects.select_related("school", "school_year", "homeroom_teacher"), pk=pk
     )
     require(request.user, Action.VIEW_SCHOOL, school_class)
-    require(request.user, Action.VIEW_STUDENT, school_class)
+    decision = require(request.user, Action.VIEW_STUDENT, school_class)
     page = _page(request, selectors.current_members(school_class))
-    record_read(request.user, school_class, detail={
+    record_read(request.user, school_class, role=_role(decision), detail={
         "hoc_sinh": [s.student_code for s in page.object_list], "trang": page.number,
     })
     assignments = school_class.assignments.select_related("teacher", "subject").order_by(
@@ -77,10 +82,7 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def student_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     page = _page(request, selectors.search_students(request.user, query))
-    if page.object_list:
-        record_read(request.user, None, detail={
-            "tim_kiem": query, "hoc_sinh": [s.student_code for s in page.object_list],
-        })
+    record_list_read(request.user, page.object_list, detail={"tim_kiem": query})
     return render(request, "roster/student_list.html", {"page": page, "q": query})
 
 
@@ -88,7 +90,7 @@ def student_list(request: HttpRequest) -> HttpResponse:
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     student = get_object_or_404(Student.objects.select_related("school"), pk=pk)
     decision = require(request.user, Action.VIEW_STUDENT, student)
-    record_read(request.user, student, role=decision.grant.role.label if decision.grant else "")
+    record_read(request.user, student, role=_role(decision))
     enrolments = student.enrolments.select_related(
         "school_class__school", "school_class__school_year").order_by("-start_date")
     current = open_enrolment(student)
