@@ -28,12 +28,11 @@ import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from freshdb import fresh_postgres, fresh_sqlite
 
 ROWS = 2_000
 GRADES = {6: 12, 7: 11, 8: 11, 9: 11}  # 45 classes of a large lower secondary school
@@ -51,34 +50,6 @@ PLACES = ["Hà Nội", "Hải Phòng", "Nam Định", "Thái Bình", "Nghệ An"
           "Hưng Yên", "Thừa Thiên Huế", "Đà Nẵng"]
 ETHNIC = ["Kinh"] * 17 + ["Tày", "Mường", "Thái"]
 PROVINCES = ["001", "001", "001", "031", "036", "034", "040", "038", "027", "033"]
-
-
-def _fresh_sqlite() -> None:
-    if "HOCBA_VAR" not in os.environ:
-        os.environ["HOCBA_VAR"] = tempfile.mkdtemp(prefix="hocba-bench-")
-    var = Path(os.environ["HOCBA_VAR"])
-    var.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        (var / f"bench-import.sqlite3{suffix}").unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{var.resolve() / 'bench-import.sqlite3'}"
-
-
-def _fresh_postgres(url: str, drop_any: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name:
-        sys.exit("--db: thiếu tên cơ sở dữ liệu")
-    if "bench" not in name and not drop_any:
-        sys.exit(f"Từ chối xoá cơ sở dữ liệu “{name}”: tên phải chứa “bench” (hoặc --drop-any).")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    os.environ["DATABASE_URL"] = url
 
 
 def class_names() -> list[tuple[int, str]]:
@@ -159,9 +130,9 @@ def main() -> int:
 
     # The database must be chosen before Django reads its settings.
     if args.db and not args.db.startswith("sqlite"):
-        _fresh_postgres(args.db, args.drop_any)
+        fresh_postgres(args.db, args.drop_any)
     else:
-        _fresh_sqlite()
+        fresh_sqlite("bench-import.sqlite3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocba.settings")
     import django
 

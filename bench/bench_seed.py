@@ -18,38 +18,9 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-
-def _fresh_sqlite() -> None:
-    os.environ.pop("DATABASE_URL", None)
-    if "HOCBA_VAR" not in os.environ:
-        os.environ["HOCBA_VAR"] = tempfile.mkdtemp(prefix="hocba-bench-")
-    var = Path(os.environ["HOCBA_VAR"])
-    var.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        (var / f"hocba.sqlite3{suffix}").unlink(missing_ok=True)
-
-
-def _fresh_postgres(url: str, drop_any: bool) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not name:
-        sys.exit("--db: thiếu tên cơ sở dữ liệu")
-    if "bench" not in name and not drop_any:
-        sys.exit(f"Từ chối xoá cơ sở dữ liệu “{name}”: tên phải chứa “bench” (hoặc --drop-any).")
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    os.environ["DATABASE_URL"] = url
+from freshdb import fresh_postgres, fresh_sqlite
 
 
 def main() -> int:
@@ -62,9 +33,9 @@ def main() -> int:
 
     # The database must be chosen before Django reads its settings.
     if args.db and not args.db.startswith("sqlite"):
-        _fresh_postgres(args.db, args.drop_any)
+        fresh_postgres(args.db, args.drop_any)
     else:
-        _fresh_sqlite()
+        fresh_sqlite("hocba.sqlite3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocba.settings")
     import django
 

@@ -1,0 +1,42 @@
+"""A fresh, throwaway database for a benchmark, chosen before Django is imported.
+
+``fresh_sqlite(name)`` points DATABASE_URL at an empty SQLite file under HOCBA_VAR (a new
+temporary folder when unset, never ./var); ``fresh_postgres(url)`` drops and recreates the
+database named in ``url``, which must contain "bench" unless ``drop_any`` is given.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+
+def fresh_sqlite(filename: str) -> None:
+    if "HOCBA_VAR" not in os.environ:
+        os.environ["HOCBA_VAR"] = tempfile.mkdtemp(prefix="hocba-bench-")
+    var = Path(os.environ["HOCBA_VAR"])
+    var.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (var / f"{filename}{suffix}").unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{var.resolve() / filename}"
+
+
+def fresh_postgres(url: str, drop_any: bool = False) -> None:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name:
+        sys.exit("--db: thiếu tên cơ sở dữ liệu")
+    if "bench" not in name and not drop_any:
+        sys.exit(f"Từ chối xoá cơ sở dữ liệu “{name}”: tên phải chứa “bench” (hoặc --drop-any).")
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    os.environ["DATABASE_URL"] = url
