@@ -92,3 +92,21 @@ def test_pages_are_vietnamese_by_default_and_english_on_request(client: Any) -> 
     assert '<html lang="vi">' in page
     client.post("/i18n/setlang/", {"language": "en", "next": LOGIN})
     assert '<html lang="en">' in client.get(LOGIN).content.decode()
+
+
+def test_failures_older_than_the_window_no_longer_count(world: Any, settings: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hocba.accounts.models import LoginFailure
+
+    client = Client()
+    for _ in range(5):
+        _attempt(client, "vanthu", "sai")
+    LoginFailure.objects.update(at=timezone.now() - timedelta(
+        seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS + 1))
+    assert "Đăng nhập sai quá nhiều lần" not in _attempt(client, "vanthu", "sai")
+    assert LoginFailure.objects.count() == 1  # the stale ones were cleared
+    response = client.post(LOGIN, {"username": "vanthu", "password": PASSWORD})
+    assert response.status_code == 302

@@ -29,6 +29,8 @@ def is_locked(username: str, ip: str | None) -> bool:
 
 
 def note_failure(username: str, ip: str | None) -> None:
+    # Failures older than the window no longer count: drop them so the table stays small.
+    LoginFailure.objects.filter(at__lt=_window_start()).delete()
     LoginFailure.objects.create(username=username.lower()[:150], ip=ip)
 
 
