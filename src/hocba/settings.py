@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -72,7 +73,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'hocba.sqlite3'}"),
-        conn_max_age=60,
+        # Persistent connections in the server; none under pytest, where a live-server
+        # thread's idle connection would keep PostgreSQL from dropping the test database.
+        conn_max_age=int(os.environ.get("HOCBA_CONN_MAX_AGE",
+                                        "0" if "pytest" in sys.modules else "60")),
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
