@@ -39,6 +39,7 @@ from hocba.demo.schools import (
     schools_for,
 )
 from hocba.domain.access import ROLE_LABELS, Role
+from hocba.domain.curriculum import programme_for_year
 from hocba.domain.identity import Sex
 from hocba.organisation.models import School, SchoolYear, Unit
 from hocba.roster.models import SchoolClass, Student, Teacher, TeachingAssignment
@@ -167,7 +168,8 @@ def _year(name: str, start: date, end: date) -> SchoolYear:
     existing = SchoolYear.objects.filter(name=name).first()
     if existing is not None:
         return existing
-    (year,) = SchoolYear.objects.bulk_create([SchoolYear(name=name, start=start, end=end)])
+    (year,) = SchoolYear.objects.bulk_create([SchoolYear(
+        name=name, start=start, end=end, programme=programme_for_year(name).code)])
     return year
 
 

@@ -46,6 +46,9 @@ SUBJECTS: tuple[SubjectInfo, ...] = (
     SubjectInfo("SINH_HOC", "Sinh học", ("THPT", "GDTX")),
     SubjectInfo("GDKT_PL", "Giáo dục kinh tế và pháp luật", ("THPT",)),
     SubjectInfo("GDQP_AN", "Giáo dục quốc phòng và an ninh", ("THPT",)),
+    SubjectInfo("CHUYEN_DE", "Chuyên đề học tập", ("THPT",)),
+    SubjectInfo("TIENG_DAN_TOC", "Tiếng dân tộc thiểu số", ("TH", "THCS", "THPT")),
+    SubjectInfo("NGOAI_NGU_2", "Ngoại ngữ 2", ("THCS", "THPT")),
 )
 
 SUBJECTS_BY_CODE: dict[str, SubjectInfo] = {s.code: s for s in SUBJECTS}

@@ -8,7 +8,11 @@ TEN_QUAN_HUYEN) are kept per school and school year in ``SchoolPlaceNames``
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+
+from hocba.domain.curriculum import programme_for_year
 
 
 class SchoolYear(models.Model):
@@ -17,6 +21,9 @@ class SchoolYear(models.Model):
     name = models.CharField("năm học", max_length=9, unique=True)
     start = models.DateField("ngày bắt đầu")
     end = models.DateField("ngày kết thúc")
+    # The programme version this year followed (hocba.domain.curriculum); fixed once set, so
+    # a later programme change does not rewrite past years.
+    programme = models.CharField("chương trình", max_length=32, blank=True)
 
     class Meta:
         ordering = ["-start"]
@@ -25,6 +32,11 @@ class SchoolYear(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.programme:
+            self.programme = programme_for_year(self.name).code
+        super().save(*args, **kwargs)
 
     @classmethod
     def current(cls) -> SchoolYear | None:
