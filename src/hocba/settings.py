@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "hocba.accounts",
     "hocba.curriculum",
     "hocba.roster",
+    "hocba.gradebook",
     "hocba.audit",
     "hocba.web",
     "django.contrib.admin",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("hocba.web.urls")),
     path("", include("hocba.roster.urls")),
     path("", include("hocba.audit.urls")),
+    path("", include("hocba.gradebook.urls")),
 ]
 
 handler403 = "hocba.web.views.error_403"
