@@ -106,7 +106,7 @@ def assign_role(assigner: User, user: User, role: Role, *, school: School | None
         )
         if created:
             record_write(assigner, "phan_quyen", scope,
-                         role=decision.grant.role.label if decision.grant else "",
+                         role=decision.role_label,
                          detail={"nguoi_dung": user.username, "vai_tro": role.value})
     forget_grants(user)
     return assignment

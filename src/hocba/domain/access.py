@@ -169,6 +169,11 @@ class Decision:
     def __bool__(self) -> bool:
         return self.allowed
 
+    @property
+    def role_label(self) -> str:
+        """The role the user acted under (for the audit log); empty when refused."""
+        return self.grant.role.label if self.grant else ""
+
 
 def _in_scope(grant: Grant, action: Action, place: Place) -> bool:
     """Whether ``place`` lies inside the unit (and year) that ``grant`` covers."""

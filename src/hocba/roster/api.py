@@ -43,7 +43,7 @@ class StudentOut(Schema):
 def student(request: HttpRequest, student_code: str) -> StudentOut:
     found = get_object_or_404(Student.objects.select_related("school"), student_code=student_code)
     decision = require(request.user, Action.VIEW_STUDENT, found)
-    record_read(request.user, found, role=decision.grant.role.label if decision.grant else "")
+    record_read(request.user, found, role=decision.role_label)
     stays = found.enrolments.select_related("school_class__school", "school_class__school_year")
     return StudentOut(
         student_code=found.student_code, personal_id=found.personal_id,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from hocba.accounts.authz import can, require, visible_schools
 from hocba.audit.services import record_list_read, record_read
-from hocba.domain.access import Action, Decision
+from hocba.domain.access import Action
 from hocba.organisation.models import School, SchoolYear
 from hocba.roster import selectors
 from hocba.roster.models import SchoolClass, Student
@@ -21,11 +21,6 @@ PAGE_SIZE = 50
 
 def _page(request: HttpRequest, items, size: int = PAGE_SIZE):  # type: ignore[no-untyped-def]
     return Paginator(items, size).get_page(request.GET.get("trang"))
-
-
-def _role(decision: Decision) -> str:
-    """The role under which the user acted, for the audit log."""
-    return decision.grant.role.label if decision.grant else ""
 
 
 def _year(request: HttpRequest) -> SchoolYear | None:
@@ -67,7 +62,7 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Action.VIEW_SCHOOL, school_class)
     decision = require(request.user, Action.VIEW_STUDENT, school_class)
     page = _page(request, selectors.current_members(school_class))
-    record_read(request.user, school_class, role=_role(decision), detail={
+    record_read(request.user, school_class, role=decision.role_label, detail={
         "hoc_sinh": [s.student_code for s in page.object_list], "trang": page.number,
     })
     assignments = school_class.assignments.select_related("teacher", "subject").order_by(
@@ -90,7 +85,7 @@ def student_list(request: HttpRequest) -> HttpResponse:
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     student = get_object_or_404(Student.objects.select_related("school"), pk=pk)
     decision = require(request.user, Action.VIEW_STUDENT, student)
-    record_read(request.user, student, role=_role(decision))
+    record_read(request.user, student, role=decision.role_label)
     enrolments = student.enrolments.select_related(
         "school_class__school", "school_class__school_year").order_by("-start_date")
     current = open_enrolment(student)
