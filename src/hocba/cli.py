@@ -6,6 +6,7 @@
     hocba import classes FILE --school CODE --year 2025-2026 --as USERNAME
     hocba import teachers FILE --school CODE --year 2025-2026 --as USERNAME
     hocba template classes|teachers --out FILE
+    hocba assess INPUT.json    TT 22 / TT 27 / GDTX results as JSON (no database; - = stdin)
     hocba manage ARGS...       any Django management command (migrate, createsuperuser, ...)
 
 Commands that touch students' data act as a named user (``--as``) and go through the same
@@ -181,6 +182,26 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assess(args: argparse.Namespace) -> int:
+    """Pure computation: no Django, no database (docs/assessment.md)."""
+    from hocba.domain.assessment import contract
+
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"Không đọc được tệp “{args.file}”: {exc.strerror}.", file=sys.stderr)
+        return 2
+    try:
+        result = contract.assess_text(data, explanations=not args.no_explanations)
+    except contract.ContractError as exc:
+        print(f"Dữ liệu đầu vào không hợp lệ:\n{exc.report()}", file=sys.stderr)
+        return 1
+    text = contract.dumps(result, indent=None if args.compact else 2)
+    sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
+    sys.stdout.flush()
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocba.settings")
     from django.core.management import execute_from_command_line
@@ -219,6 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=["classes", "teachers"])
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("assess", help="tính kết quả đánh giá (TT 22, TT 27, GDTX) từ tệp JSON")
+    p.add_argument("file", help="tệp JSON đầu vào, hoặc - để đọc từ stdin")
+    p.add_argument("--compact", action="store_true", help="JSON trên một dòng")
+    p.add_argument("--no-explanations", action="store_true",
+                   help="bỏ trường explanations (căn cứ và lí do của từng kết quả)")
+    p.set_defaults(func=cmd_assess)
 
     p = sub.add_parser("manage", help="lệnh quản trị Django")
     p.add_argument("rest", nargs=argparse.REMAINDER)
