@@ -268,3 +268,12 @@ def test_python_floats_are_read_through_their_decimal_text() -> None:
     enters."""
     result = contract.assess(TT22_INPUT)
     assert str(result["students"][0]["subjects"][0]["hk1"]) == "7.9"
+
+
+def test_the_readme_examples_match_the_issue_examples() -> None:
+    """docs/examples/*.json (run in the README) are the inputs checked above."""
+    import json
+
+    root = Path(__file__).resolve().parents[1] / "docs" / "examples"
+    assert json.loads((root / "tt22.json").read_text(encoding="utf-8")) == TT22_INPUT
+    assert json.loads((root / "tt27.json").read_text(encoding="utf-8")) == TT27_INPUT
