@@ -19,8 +19,8 @@ pytestmark = [
 ]
 
 # The main menu, in the order base.html shows it.
-MENU = ("Trường", "Học sinh", "Giáo viên", "Nhập Excel", "Phân quyền", "Nhật ký")
-SCHOOL, STUDENTS, TEACHERS, IMPORT, ROLES, LOG = MENU
+MENU = ("Trường", "Học sinh", "Giáo viên", "Nhập Excel", "Phân quyền", "Sổ điểm", "Nhật ký")
+SCHOOL, STUDENTS, TEACHERS, IMPORT, ROLES, GRADEBOOK, LOG = MENU
 
 # What each role finds in its menu: exactly these entries, no more. Written out by hand, not
 # derived from the policy, so that a change of the policy shows up here as a visible change.
@@ -29,12 +29,12 @@ EXPECTED_MENU: dict[Role, set[str]] = {
     Role.SO_OFFICER: {SCHOOL, STUDENTS, TEACHERS, ROLES, LOG},
     Role.PHONG_OFFICER: {SCHOOL, STUDENTS, TEACHERS, LOG},
     Role.SCHOOL_ADMIN: {SCHOOL, STUDENTS, TEACHERS, ROLES},
-    Role.PRINCIPAL: {SCHOOL, STUDENTS, TEACHERS, IMPORT, LOG},
+    Role.PRINCIPAL: {SCHOOL, STUDENTS, TEACHERS, IMPORT, GRADEBOOK, LOG},  # locks terms
     Role.VICE_PRINCIPAL: {SCHOOL, STUDENTS, TEACHERS},
     Role.VAN_THU: {SCHOOL, STUDENTS},
     Role.HOC_VU: {SCHOOL, STUDENTS, TEACHERS, IMPORT},
-    Role.GVCN: {SCHOOL, STUDENTS},
-    Role.GVBM: {SCHOOL, STUDENTS},
+    Role.GVCN: {SCHOOL, STUDENTS, GRADEBOOK},
+    Role.GVBM: {SCHOOL, STUDENTS, GRADEBOOK},
     Role.STUDENT: {STUDENTS},
     Role.PARENT: {STUDENTS},
 }

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from hocba.accounts.authz import grants_for, may_somewhere
-from hocba.domain.access import ROLE_LABELS, Action
+from hocba.domain.access import ROLE_LABELS, Action, Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -23,6 +23,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "imports": may_somewhere(user, Action.EDIT_ROSTER),
             "roles": may_somewhere(user, Action.ASSIGN_ROLES),
             "audit": may_somewhere(user, Action.VIEW_AUDIT),
+            # Teachers enter results; the principal locks terms and approves corrections.
+            "gradebook": may_somewhere(user, Action.EDIT_RESULTS)
+            or any(g.role is Role.PRINCIPAL for g in grants),
         },
         "user_roles": sorted({ROLE_LABELS[g.role] for g in grants}),
     }
