@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from hocba.gradebook import views
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path(f"{SHEET}o/", views.save_cell, name="gradebook_save_cell"),
     path("so-diem/khoa/", views.locks, name="gradebook_locks"),
     path("so-diem/de-nghi/<int:pk>/", views.decide, name="gradebook_decide"),
+    path("", include("hocba.gradebook.urls_excel")),
+    path("", include("hocba.gradebook.urls_summary")),
 ]
