@@ -155,3 +155,4 @@ class CorrectionRequest(models.Model):
     @property
     def new_shown(self) -> str:
         return self._shown(self.new_value)
+from hocba.gradebook.models_class import ClassTermRecord  # noqa: E402,F401

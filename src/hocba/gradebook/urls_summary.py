@@ -1,5 +1,10 @@
-"""The homeroom teacher's class summary (placeholder until it lands)."""
+"""The homeroom teacher's class summary (TT 22 classes): conduct, absences, results."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from hocba.gradebook import summary_views
+
+urlpatterns: list[URLPattern] = [
+    path("so-diem/lop/<int:class_id>/tong-hop/", summary_views.class_summary,
+         name="gradebook_summary"),
+]
