@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import statistics
 import sys
@@ -22,7 +21,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from freshdb import fresh_postgres, fresh_sqlite
+from freshdb import add_db_arguments, setup_django
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASS_SIZE = 45
@@ -30,21 +29,12 @@ CLASS_SIZE = 45
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", help="PostgreSQL URL (default: SQLite under HOCBA_VAR)")
-    parser.add_argument("--drop-any", action="store_true",
-                        help="allow dropping a database whose name lacks 'bench'")
+    add_db_arguments(parser)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
-    if args.db and not args.db.startswith("sqlite"):
-        fresh_postgres(args.db, args.drop_any)
-    else:
-        fresh_sqlite("bench-grid.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocba.settings")
+    setup_django(args, "bench-grid.sqlite3")
     sys.path.insert(0, str(ROOT))  # for tests.world
-    import django
-
-    django.setup()
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client

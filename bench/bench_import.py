@@ -32,7 +32,7 @@ import time
 from datetime import date
 from typing import Any
 
-from freshdb import fresh_postgres, fresh_sqlite
+from freshdb import add_db_arguments, setup_django
 
 ROWS = 2_000
 GRADES = {6: 12, 7: 11, 8: 11, 9: 11}  # 45 classes of a large lower secondary school
@@ -123,20 +123,10 @@ def timed(func: Any, cpu: list[float] | None = None) -> tuple[float, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--db", help="PostgreSQL URL (default: SQLite under HOCBA_VAR)")
-    parser.add_argument("--drop-any", action="store_true",
-                        help="allow dropping a database whose name lacks 'bench'")
+    add_db_arguments(parser)
     args = parser.parse_args()
 
-    # The database must be chosen before Django reads its settings.
-    if args.db and not args.db.startswith("sqlite"):
-        fresh_postgres(args.db, args.drop_any)
-    else:
-        fresh_sqlite("bench-import.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocba.settings")
-    import django
-
-    django.setup()
+    setup_django(args, "bench-import.sqlite3")
     from django.core.management import call_command
     from django.db import connection
 

@@ -20,26 +20,16 @@ import platform
 import sys
 import time
 
-from freshdb import fresh_postgres, fresh_sqlite
+from freshdb import add_db_arguments, setup_django
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=["small", "large"], default="large")
-    parser.add_argument("--db", help="PostgreSQL URL (default: SQLite under HOCBA_VAR)")
-    parser.add_argument("--drop-any", action="store_true",
-                        help="allow dropping a database whose name lacks 'bench'")
+    add_db_arguments(parser)
     args = parser.parse_args()
 
-    # The database must be chosen before Django reads its settings.
-    if args.db and not args.db.startswith("sqlite"):
-        fresh_postgres(args.db, args.drop_any)
-    else:
-        fresh_sqlite("hocba.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocba.settings")
-    import django
-
-    django.setup()
+    setup_django(args, "hocba.sqlite3")
     from django.core.management import call_command
     from django.db import connection
 

@@ -7,6 +7,7 @@ database named in ``url``, which must contain "bench" unless ``drop_any`` is giv
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -40,3 +41,21 @@ def fresh_postgres(url: str, drop_any: bool = False) -> None:
             sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     os.environ["DATABASE_URL"] = url
+
+
+def add_db_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="PostgreSQL URL (default: SQLite under HOCBA_VAR)")
+    parser.add_argument("--drop-any", action="store_true",
+                        help="allow dropping a database whose name lacks 'bench'")
+
+
+def setup_django(args: argparse.Namespace, sqlite_name: str) -> None:
+    """Choose the fresh database (before Django reads its settings), then start Django."""
+    if args.db and not args.db.startswith("sqlite"):
+        fresh_postgres(args.db, args.drop_any)
+    else:
+        fresh_sqlite(sqlite_name)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocba.settings")
+    import django
+
+    django.setup()
