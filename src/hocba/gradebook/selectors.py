@@ -14,10 +14,15 @@ from hocba.accounts.targets import ClassSubject
 from hocba.curriculum.models import Subject
 from hocba.curriculum.selectors import curriculum_of
 from hocba.domain.access import Action, Role
-from hocba.domain.assessment.common import vn_number
-from hocba.domain.assessment.tt22 import ScoreTerm, term_average
+from hocba.domain.assessment.common import CommentResult, vn_number
+from hocba.domain.assessment.tt22 import (
+    CommentTerm,
+    ScoreTerm,
+    comment_term_result,
+    term_average,
+)
 from hocba.domain.curriculum import Assessment
-from hocba.gradebook.cells import COMMENT_FIELD, CellError, SheetShape
+from hocba.gradebook.cells import COMMENT_FIELD, RATING_LABELS, CellError, SheetShape
 from hocba.gradebook.models import CorrectionRequest, TermLock, TermResult
 from hocba.organisation.models import School, SchoolYear
 from hocba.roster.models import SchoolClass, Student, TeachingAssignment
@@ -97,8 +102,10 @@ def term_outcome(shape: SheetShape, row: TermResult | None) -> TermOutcome:
     rule = "TT 22/2021 Điều 9.1.a: Đạt khi đủ số lần đánh giá và tất cả đều Đạt"
     if missing:
         return TermOutcome(None, missing, rule)
-    every = all(cells[n] == "D" for n in shape.fields if n != COMMENT_FIELD)
-    return TermOutcome("Đ" if every else "CĐ", (), rule)
+    ratings = CommentTerm(tuple(CommentResult(cells[n]) for n in shape.regular_fields),
+                          CommentResult(cells["gk"]), CommentResult(cells["ck"]))
+    result = comment_term_result(ratings)  # the engine's rule, not a copy of it
+    return TermOutcome(RATING_LABELS[result.value], (), rule)
 
 
 def lock_of(school_class: SchoolClass, term: int) -> TermLock | None:
