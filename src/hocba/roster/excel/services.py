@@ -286,6 +286,15 @@ def _student_values(row: rs.StudentRow) -> dict[str, Any]:
     return values
 
 
+def _apply_changes(obj: Any, values: dict[str, Any]) -> set[str]:
+    """Set on ``obj`` the values that differ from what it holds; return those field names
+    (an upsert then bulk-updates only rows and fields that changed)."""
+    diff = {k for k, v in values.items() if getattr(obj, k) != v}
+    for k in diff:
+        setattr(obj, k, values[k])
+    return diff
+
+
 def _write_class_list(rows: list[rs.StudentRow], school: School, school_year: SchoolYear,
                       classes: dict[str, SchoolClass], existing: dict[str, Student],
                       today: date, result: ImportResult) -> None:
@@ -300,10 +309,8 @@ def _write_class_list(rows: list[rs.StudentRow], school: School, school_year: Sc
             values.setdefault("nationality", "Việt Nam")
             new.append(Student(student_code=row.student_code, school=school, **values))
             continue
-        diff = {k for k, v in values.items() if getattr(student, k) != v}
+        diff = _apply_changes(student, values)
         if diff:
-            for k in diff:
-                setattr(student, k, values[k])
             changed.append(student)
             changed_fields |= diff
     Student.objects.bulk_create(new, batch_size=_BATCH)
@@ -524,10 +531,8 @@ def _write_teacher_list(rows: list[rs.TeacherRow], school: School,
             values.setdefault("email", "")
             new.append(Teacher(staff_code=row.staff_code, school=school, **values))
             continue
-        diff = {k for k, v in values.items() if getattr(teacher, k) != v}
+        diff = _apply_changes(teacher, values)
         if diff:
-            for k in diff:
-                setattr(teacher, k, values[k])
             changed.append(teacher)
             changed_fields |= {k.removesuffix("_id") for k in diff}
     Teacher.objects.bulk_create(new, batch_size=_BATCH)
