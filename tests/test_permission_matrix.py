@@ -57,6 +57,8 @@ COLUMNS: dict[Action, set[str]] = {
                      "student_other_province", "6A", "6B", "6A_last_year"},
     A.EDIT_ROSTER: {"school", "school_other_area", "school_other_province", "6A",
                     "6A_last_year", "student", "student_other_school"},
+    A.COMPOSE_RECORDS: {"school", "school_other_area", "6A", "6A_last_year",
+                        "class_other_school"},
     A.VIEW_RESULTS: {"results", "results_math", "6A_math", "6A_literature", "6A", "results_6B",
                      "results_last_year", "results_other_province"},
     A.EDIT_RESULTS: {"results", "results_math", "6A_math", "6A_literature", "6A", "results_6B",
@@ -109,6 +111,7 @@ ALLOWED: dict[Role, dict[Action, set[str]]] = {
         A.VIEW_SCHOOL: SCHOOL_THIS_YEAR_SCHOOLS, A.VIEW_STAFF: {"school"},
         A.VIEW_STUDENT: SCHOOL_THIS_YEAR_STUDENTS, A.EDIT_ROSTER: {"school", "6A", "student"},
         A.VIEW_RESULTS: SCHOOL_THIS_YEAR_RESULTS, A.VIEW_AUDIT: {"school"},
+        A.COMPOSE_RECORDS: {"school", "6A"},
     },
     Role.VICE_PRINCIPAL: {
         A.VIEW_SCHOOL: SCHOOL_THIS_YEAR_SCHOOLS, A.VIEW_STAFF: {"school"},
@@ -121,7 +124,7 @@ ALLOWED: dict[Role, dict[Action, set[str]]] = {
     Role.HOC_VU: {
         A.VIEW_SCHOOL: SCHOOL_THIS_YEAR_SCHOOLS, A.VIEW_STAFF: {"school"},
         A.VIEW_STUDENT: SCHOOL_THIS_YEAR_STUDENTS, A.EDIT_ROSTER: {"school", "6A", "student"},
-        A.VIEW_RESULTS: SCHOOL_THIS_YEAR_RESULTS,
+        A.VIEW_RESULTS: SCHOOL_THIS_YEAR_RESULTS, A.COMPOSE_RECORDS: {"school", "6A"},
     },
     # Homeroom teacher of 6A this year.
     Role.GVCN: {

@@ -48,10 +48,22 @@ def _student_places(student: Student, subject_id: int | None = None) -> tuple[Pl
     return tuple(places)
 
 
+def class_target(school_class: SchoolClass, kind: str, **extra: Any) -> Target:
+    """An object that sits in one class (a record composed from it, say)."""
+    return Target(kind, (_class_place(school_class, **extra),))
+
+
 def target_of(obj: Any) -> Target:
-    """The policy's view of ``obj``. Raises TypeError for an object it does not know."""
+    """The policy's view of ``obj``. Raises TypeError for an object it does not know.
+
+    Models of later apps (records, …) say where they sit with an ``access_target()`` method,
+    so this module need not import them."""
     if isinstance(obj, Target):
         return obj
+    access_target = getattr(obj, "access_target", None)
+    if callable(access_target):
+        target: Target = access_target()
+        return target
     if isinstance(obj, Unit):
         if obj.kind == Unit.Kind.SO:
             return Target("unit", (Place(province=obj.pk),))

@@ -64,6 +64,7 @@ class Action(StrEnum):
     EDIT_RESULTS = "results.edit"
     ASSIGN_ROLES = "roles.assign"
     VIEW_AUDIT = "audit.view"
+    COMPOSE_RECORDS = "records.compose"  # create the học bạ of a class once results are final
 
     @property
     def label(self) -> str:
@@ -79,6 +80,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.EDIT_RESULTS: "nhập, sửa kết quả học tập",
     Action.ASSIGN_ROLES: "phân quyền người dùng",
     Action.VIEW_AUDIT: "xem nhật ký hệ thống",
+    Action.COMPOSE_RECORDS: "tạo học bạ số từ kết quả cả năm",
 }
 
 A = Action
@@ -99,16 +101,19 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.SCHOOL_ADMIN: frozenset({A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.ASSIGN_ROLES}),
     # The principal answers for the school's records and sees its log (Điều 29).
     Role.PRINCIPAL: frozenset(
-        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.EDIT_ROSTER, A.VIEW_RESULTS, A.VIEW_AUDIT}
+        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.EDIT_ROSTER, A.VIEW_RESULTS, A.VIEW_AUDIT,
+         A.COMPOSE_RECORDS}
     ),
     Role.VICE_PRINCIPAL: frozenset(
         {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS}
     ),
     # Văn thư seals and issues: it must see what it seals, and changes nothing.
     Role.VAN_THU: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS}),
-    # Học vụ keeps the student records, transfers and imports (Điều 5, 33).
+    # Học vụ keeps the student records, transfers and imports (Điều 5, 33), and creates the
+    # học bạ once the year's results are final (CV 2088 PL1 III, creation steps 1–2).
     Role.HOC_VU: frozenset(
-        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.EDIT_ROSTER, A.VIEW_RESULTS}
+        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.EDIT_ROSTER, A.VIEW_RESULTS,
+         A.COMPOSE_RECORDS}
     ),
     Role.GVCN: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.EDIT_RESULTS}),
     Role.GVBM: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.EDIT_RESULTS}),
