@@ -1,0 +1,54 @@
+"""The look-up QR code printed on the identity page.
+
+It holds the verification address and the record's look-up code, nothing else: no name, no
+identity number, no school (issue 4; personal data stays off anything a camera can read at a
+distance, NĐ 13/2023). The address form is ``{verify_url}?ma={lookup_code}``: the look-up
+code is the MOET ``MA_TRA_CUU_UUID`` (UUID v4, CV 2088 PL1 mục II.1), and ``ma`` is the query
+parameter the verification page reads.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from urllib.parse import urlsplit
+
+import segno
+
+from hocba.rendering.errors import RenderError
+
+
+def verification_address(verify_url: str, lookup_code: str) -> str:
+    """``{verify_url}?ma={lookup_code}``, after checking both parts.
+
+    ``verify_url`` is the verification page (http or https, no query or fragment of its
+    own); ``lookup_code`` must be a UUID in its canonical 36-character form.
+    """
+    parts = urlsplit(verify_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RenderError(
+            f"Địa chỉ tra cứu «{verify_url}» không hợp lệ: cần dạng https://tên-miền/đường-dẫn."
+        )
+    if parts.query or parts.fragment:
+        raise RenderError(
+            f"Địa chỉ tra cứu «{verify_url}» không được có phần «?…» hoặc «#…»: "
+            "mã tra cứu được thêm vào dưới dạng ?ma=…"
+        )
+    try:
+        canonical = str(uuid.UUID(lookup_code))
+    except (ValueError, TypeError, AttributeError):
+        canonical = ""
+    if canonical != lookup_code:
+        raise RenderError(
+            f"Trường lookup_code: «{lookup_code}» không phải mã tra cứu học bạ hợp lệ "
+            "(UUID 36 ký tự, chữ thường, CV 2088 PL1 mục II.1)."
+        )
+    return f"{verify_url}?ma={lookup_code}"
+
+
+def qr_svg(text: str) -> str:
+    """An SVG QR code of ``text`` at error-correction level M with the standard quiet zone."""
+    code = segno.make_qr(text, error="m", boost_error=False)
+    out = io.BytesIO()
+    code.save(out, kind="svg", xmldecl=False, svgclass=None, lineclass=None, border=4)
+    return out.getvalue().decode("ascii")
