@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils.crypto import salted_hmac
 from openpyxl import Workbook, load_workbook
 
 from hocba.accounts.models import User
@@ -390,3 +391,100 @@ def _file(data: bytes) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("so-diem.xlsx", data, content_type=excel.XLSX_CONTENT_TYPE)
+
+
+# --- the signed identity sheet ---------------------------------------------------------
+
+TAMPERED = ("trang nhận diện ẩn “hocba” của tệp “so-diem.xlsx” đã bị sửa hoặc không do "
+            "hocba tạo ra (mã kiểm tra không khớp)")
+
+
+def _meta_row(book: Any, key: str) -> int:
+    meta = book[excel.META_SHEET]
+    return next(n for n in range(1, 12) if meta.cell(n, 1).value == key)
+
+
+def _saved(book: Any) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_identity_sheet_carries_an_hmac_of_its_keys_values_and_versions(
+        six_a: Any) -> None:
+    upload(six_a, fill(export(six_a), {"HS0001": FULL}))
+    book = export(six_a)
+    meta = book[excel.META_SHEET]
+    keys = {meta.cell(n, 1).value: meta.cell(n, 2).value for n in range(2, 12)}
+    assert len(keys[excel.SIGNATURE_KEY]) == 64  # HMAC-SHA256, hex
+    header = [c.value for c in meta[12] if c.value]
+    assert header[0] == "ma_hoc_sinh" and header[-1] == excel.VERSION_COLUMN
+    anh = next(r for r in meta.iter_rows(min_row=13, values_only=True) if r[0] == "HS0001")
+    assert anh[len(header) - 1] == "6"  # Ánh's row version at export (6 cells written)
+
+
+@pytest.mark.parametrize("tamper", [
+    "lop_id",  # pointed at another class
+    "value",  # an exported value changed, to overwrite someone else's cell unseen
+    "signature",  # the HMAC itself edited
+    "forged",  # a hidden sheet written by hand with a made-up signature
+])
+def test_an_edited_or_forged_identity_sheet_is_refused_and_nothing_is_written(
+        six_a: Any, tamper: str) -> None:
+    book = export(six_a)
+    meta = book[excel.META_SHEET]
+    if tamper == "lop_id":
+        meta.cell(_meta_row(book, "lop_id"), 2).value = str(six_a.class_6b.pk)
+    elif tamper == "value":
+        meta.cell(13, 2).value = "9"
+    elif tamper == "signature":
+        meta.cell(_meta_row(book, excel.SIGNATURE_KEY), 2).value = "0" * 64
+    else:
+        meta.cell(_meta_row(book, excel.SIGNATURE_KEY), 2).value = (
+            salted_hmac("khac", "x", secret="doan-mo").hexdigest())
+    outcome = upload(six_a, fill(book, {"HS0001": FULL}))
+    assert [str(e) for e in outcome.errors] == [
+        TAMPERED[:1].upper() + TAMPERED[1:] + ", nên không xác định được đây là sổ điểm nào "
+        "và không nhập — cần: tải lại tệp Excel từ trang sổ điểm (nút “Tải Excel”) và điền "
+        "điểm vào chính tệp đó; không sửa, không chép trang ẩn “hocba”"]
+    assert stored() == []
+    assert not AuditEvent.objects.filter(action__in=["sua_diem", "nhap_excel_so_diem"]).exists()
+
+
+def test_a_file_signed_with_another_secret_key_is_refused(six_a: Any, settings: Any) -> None:
+    # The key is derived from SECRET_KEY: another hocba installation's files are not ours.
+    settings.SECRET_KEY = "mot-khoa-bi-mat-khac-cua-truong-khac-0123456789"
+    data = fill(export(six_a), {"HS0001": FULL})
+    settings.SECRET_KEY = "khoa-bi-mat-cua-truong-nay-9876543210-abcdefghij"
+    assert TAMPERED[1:] in messages(upload(six_a, data))[0]
+    assert stored() == []
+
+
+# --- the downloadable error list -------------------------------------------------------
+
+def test_a_refused_file_offers_its_error_list_as_an_xlsx(client: Any, six_a: Any) -> None:
+    client.login(username="gvbm", password=PASSWORD)
+    base = f"/so-diem/lop/{six_a.class_6a.pk}/mon/TOAN/hk/1/"
+    bad = fill(export(six_a), {"HS9001": {"tx1": 11}, "HS0001": {**FULL, "gk": "abc"}})
+    page = client.post(f"{base}excel/nhap/", {"tep": _file(bad)})
+    assert page.status_code == 400
+    token = page.context["error_token"]
+    link = f"/nhap-excel/loi/{token}.xlsx"
+    assert f'data-testid="import-errors-download" href="{link}"' in page.content.decode()
+    answer = client.get(link)
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == excel.XLSX_CONTENT_TYPE
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    rows = [tuple(v for v in r if v is not None) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ("Không nhập được tệp “so-diem.xlsx” — chưa có điểm nào được ghi: "
+                       "2 lỗi.",)
+    assert rows[3] == ("Trang", "Dòng", "Cột", "Tiêu đề cột", "Lỗi", "Cần")
+    assert rows[4][:4] == ("Sổ điểm", 7, "D", "TX1")
+    assert "điểm phải từ 0 đến 10" in rows[4][4]
+    assert rows[4][5].startswith("điểm từ 0 đến 10, tối đa một chữ số thập phân")
+    assert rows[5][:4] == ("Sổ điểm", 8, "H", "GK")
+    # The list belongs to this session only.
+    client.logout()
+    client.login(username="gvcn", password=PASSWORD)
+    assert client.get(link).status_code == 404
+    assert stored() == []

@@ -20,6 +20,9 @@ from hocba.domain.access import Action, Role
 from hocba.roster.models import SchoolClass, Student
 
 A = Action
+# pytest-django sets up the test database only when a collected test asks for it; the
+# module-scoped world below needs it even when this file runs alone.
+pytestmark = pytest.mark.django_db
 
 
 def objects(w: Any) -> dict[str, Any]:
@@ -63,6 +66,9 @@ COLUMNS: dict[Action, set[str]] = {
                      "results_last_year", "results_other_province"},
     A.EDIT_RESULTS: {"results", "results_math", "6A_math", "6A_literature", "6A", "results_6B",
                      "results_last_year", "results_other_province"},
+    # TT 22/2021 Điều 13–14 after the year: asked on classes and on a student's results.
+    A.REASSESS: {"6A", "6B", "6A_last_year", "class_other_school", "results", "results_6B",
+                 "results_last_year", "results_other_province", "6A_math"},
     A.ASSIGN_ROLES: {"school", "school_other_area", "school_other_province", "province",
                      "other_province", "student", "student_other_school"},
     A.VIEW_AUDIT: {"school", "school_other_area", "school_other_province", "province",
@@ -112,6 +118,8 @@ ALLOWED: dict[Role, dict[Action, set[str]]] = {
         A.VIEW_STUDENT: SCHOOL_THIS_YEAR_STUDENTS, A.EDIT_ROSTER: {"school", "6A", "student"},
         A.VIEW_RESULTS: SCHOOL_THIS_YEAR_RESULTS, A.VIEW_AUDIT: {"school"},
         A.COMPOSE_RECORDS: {"school", "6A"},
+        # QĐ 1789 Điều 28: approves re-tests and summer training; this school, this year.
+        A.REASSESS: {"6A", "6B", "results", "results_6B", "6A_math"},
     },
     Role.VICE_PRINCIPAL: {
         A.VIEW_SCHOOL: SCHOOL_THIS_YEAR_SCHOOLS, A.VIEW_STAFF: {"school"},
@@ -125,6 +133,7 @@ ALLOWED: dict[Role, dict[Action, set[str]]] = {
         A.VIEW_SCHOOL: SCHOOL_THIS_YEAR_SCHOOLS, A.VIEW_STAFF: {"school"},
         A.VIEW_STUDENT: SCHOOL_THIS_YEAR_STUDENTS, A.EDIT_ROSTER: {"school", "6A", "student"},
         A.VIEW_RESULTS: SCHOOL_THIS_YEAR_RESULTS, A.COMPOSE_RECORDS: {"school", "6A"},
+        A.REASSESS: {"6A", "6B", "results", "results_6B", "6A_math"},
     },
     # Homeroom teacher of 6A this year.
     Role.GVCN: {

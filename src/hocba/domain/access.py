@@ -62,6 +62,8 @@ class Action(StrEnum):
     EDIT_ROSTER = "roster.edit"  # students, classes, enrolments, teachers, Excel imports
     VIEW_RESULTS = "results.view"
     EDIT_RESULTS = "results.edit"
+    # After the year: re-evaluation results and rèn luyện after summer (TT 22/2021 Điều 13–14).
+    REASSESS = "results.reassess"
     ASSIGN_ROLES = "roles.assign"
     VIEW_AUDIT = "audit.view"
     COMPOSE_RECORDS = "records.compose"  # create the học bạ of a class once results are final
@@ -78,6 +80,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.EDIT_ROSTER: "sửa danh sách lớp, học sinh, giáo viên",
     Action.VIEW_RESULTS: "xem kết quả học tập",
     Action.EDIT_RESULTS: "nhập, sửa kết quả học tập",
+    Action.REASSESS: "nhập kết quả kiểm tra, đánh giá lại và rèn luyện hè",
     Action.ASSIGN_ROLES: "phân quyền người dùng",
     Action.VIEW_AUDIT: "xem nhật ký hệ thống",
     Action.COMPOSE_RECORDS: "tạo học bạ số từ kết quả cả năm",
@@ -99,10 +102,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     # HCMC QĐ 1789 Điều 5: the admin assigns rights but cannot touch result data. It sees
     # who the students are, to link student and parent accounts, and nothing of their results.
     Role.SCHOOL_ADMIN: frozenset({A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.ASSIGN_ROLES}),
-    # The principal answers for the school's records and sees its log (Điều 29).
+    # The principal answers for the school's records and sees its log (Điều 29), and
+    # approves promotion, re-tests and summer training on the system (Điều 28).
     Role.PRINCIPAL: frozenset(
         {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.EDIT_ROSTER, A.VIEW_RESULTS, A.VIEW_AUDIT,
-         A.COMPOSE_RECORDS}
+         A.COMPOSE_RECORDS, A.REASSESS}
     ),
     Role.VICE_PRINCIPAL: frozenset(
         {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS}
@@ -110,10 +114,11 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     # Văn thư seals and issues: it must see what it seals, and changes nothing.
     Role.VAN_THU: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS}),
     # Học vụ keeps the student records, transfers and imports (Điều 5, 33), and creates the
-    # học bạ once the year's results are final (CV 2088 PL1 III, creation steps 1–2).
+    # học bạ once the year's results are final (CV 2088 PL1 III, creation steps 1–2). With
+    # the principal it organises re-evaluation and summer training (QĐ 1789 Điều 28).
     Role.HOC_VU: frozenset(
         {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.EDIT_ROSTER, A.VIEW_RESULTS,
-         A.COMPOSE_RECORDS}
+         A.COMPOSE_RECORDS, A.REASSESS}
     ),
     Role.GVCN: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.EDIT_RESULTS}),
     Role.GVBM: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.EDIT_RESULTS}),

@@ -4,8 +4,11 @@
 sinh, Họ và tên, TX1…TXn (n from the curriculum, TT 22/2021 Điều 6.2), GK, CK, ĐTB and Nhận
 xét, one row per student in class-list order. Scores are numbers. The grey columns (identity,
 ĐTB) are not to be edited: ĐTB is computed by hocba and ignored on import. A hidden sheet
-(``hocba``) names what the file is (class, subject, term, school year) and carries every
-exported cell value, so that an import can tell the teacher's changes from other people's.
+(``hocba``, see ``excel_identity``) names what the file is (school, class, subject, term,
+school year) and carries every exported cell value and each row's version, so that an import
+can tell the teacher's changes from other people's. That sheet is signed (HMAC-SHA256, key
+derived from ``SECRET_KEY`` for that one purpose): a file whose identity or exported values
+were edited, or a forged one, is refused before anything else is read.
 
 **Import** is all or nothing, like the roster import whose reader it reuses
 (``open_workbook``: malformed files, size and row limits, formulas): every cell is checked
@@ -56,20 +59,26 @@ from hocba.domain.roster_sheet import (
 )
 from hocba.domain.text import clean, fold
 from hocba.gradebook import cells, selectors, services
+from hocba.gradebook.excel_identity import (  # noqa: F401 - part of this module's interface
+    IDENTITY_PURPOSE,
+    META_SHEET,
+    SIGNATURE_KEY,
+    VERSION_COLUMN,
+    check_identity,
+    read_identity,
+    write_identity,
+)
 from hocba.gradebook.models import Term, TermResult
 from hocba.roster.excel.reader import ImportFileError, open_workbook
 from hocba.roster.models import SchoolClass, Student
 
 DATA_SHEET = "Sổ điểm"
-META_SHEET = "hocba"
-META_KIND = "so_diem"
 HEADER_ROW = 6  # title rows above it (school, subject, class and term, the note)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _GREY = PatternFill("solid", fgColor="D9D9D9")
 _HEADER = PatternFill("solid", fgColor="DCE6F1")
 _BOLD = Font(bold=True)
-_META_VALUES_ROW = 12  # the exported values' header row on the hidden sheet
 _IDENTITY = ("stt", "code", "name")
 
 
@@ -136,7 +145,7 @@ def export_sheet(user: Any, school_class: SchoolClass, subject: Subject, term: i
         line.append(selectors.stored_value(shape, result, cells.COMMENT_FIELD) or None)
         data.append(line)
     _style(data, shape, headers, len(grid.rows))
-    _meta(book, sheet, grid, results)
+    write_identity(book, sheet, grid, results)
     record(AuditEvent.Kind.READ, "xuat_excel_so_diem", actor=user, obj=school_class,
            scope=_scope(school_class), detail={
                "lop": school_class.name, "mon": subject.code, "hoc_ki": term,
@@ -180,34 +189,6 @@ def _style(data: Any, shape: cells.SheetShape, headers: list[tuple[str, str]],
                                    error="Chỉ nhận Đ (Đạt) hoặc CĐ (Chưa đạt).")
         check.add(area)
         data.add_data_validation(check)
-
-
-def _meta(book: Workbook, sheet: selectors.Sheet, grid: selectors.Grid,
-          results: dict[int, TermResult]) -> None:
-    """The hidden sheet: what the file is, and the values as exported (canonical text)."""
-    meta = book.create_sheet(META_SHEET)
-    meta.sheet_state = "hidden"
-    school_class, shape = sheet.school_class, sheet.shape
-    lines: list[list[str]] = [
-        ["Trang do hocba tạo để nhận diện sổ điểm khi nhập lại; không sửa trang này."]]
-    for key, value in (("loai", META_KIND), ("lop_id", school_class.pk),
-                       ("lop", school_class.name), ("mon", sheet.subject.code),
-                       ("hoc_ki", sheet.term), ("nam_hoc", school_class.school_year.name),
-                       ("truong", school_class.school.code), ("so_tx", shape.regular),
-                       ("xuat_luc", timezone.now().isoformat())):
-        lines.append([key, str(value)])
-    lines += [[]] * (_META_VALUES_ROW - 1 - len(lines))
-    lines.append(["ma_hoc_sinh", *shape.fields])
-    for row in grid.rows:
-        result = results.get(row.student.pk)
-        lines.append([row.student.student_code,
-                      *(selectors.stored_value(shape, result, n) for n in shape.fields)])
-    for number, line in enumerate(lines, start=1):
-        for col, value in enumerate(line, start=1):
-            cell = meta.cell(number, col)
-            cell.number_format = "@"  # text: "8" stays the stored text, never a number
-            cell.value = value
-            cell.data_type = "s"
 
 
 # --- import ----------------------------------------------------------------------------
@@ -333,49 +314,6 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _read_meta(book: Any, outcome: ImportOutcome) -> dict[str, Any] | None:
-    """The hidden sheet's keys and exported values, or None (an error is added)."""
-    missing = file_error(
-        f"tệp “{outcome.filename}” không phải sổ điểm tải về từ hocba (thiếu trang nhận "
-        "diện ẩn “hocba”)",
-        "tải tệp Excel từ trang sổ điểm (nút “Tải Excel”), điền vào chính tệp đó rồi tải "
-        "lên; không chép sang tệp khác")
-    try:
-        rows = book.rows(META_SHEET)
-    except ImportFileError:
-        outcome.errors.append(missing)
-        return None
-    keys = {str(r[0]): str(r[1]) for r in rows[1:_META_VALUES_ROW - 1] if len(r) >= 2 and r[0]}
-    if keys.get("loai") != META_KIND or len(rows) < _META_VALUES_ROW:
-        outcome.errors.append(missing)
-        return None
-    header = [str(v) for v in rows[_META_VALUES_ROW - 1]]
-    values = {str(r[0]): {n: str(v) for n, v in zip(header[1:], r[1:], strict=False)}
-              for r in rows[_META_VALUES_ROW:] if r and r[0]}
-    return {"keys": keys, "values": values}
-
-
-def _check_identity(keys: dict[str, str], sheet: selectors.Sheet, outcome: ImportOutcome
-                    ) -> bool:
-    school_class = sheet.school_class
-    wanted = {"lop_id": str(school_class.pk), "mon": sheet.subject.code,
-              "hoc_ki": str(sheet.term), "nam_hoc": school_class.school_year.name}
-    if all(keys.get(k) == v for k, v in wanted.items()):
-        return True
-    subject = Subject.objects.filter(code=keys.get("mon", "")).first()
-    term = keys.get("hoc_ki", "")
-    what = (f"môn {subject.name if subject else keys.get('mon', '?')} lớp "
-            f"{keys.get('lop', '?')} học kì {term} năm học {keys.get('nam_hoc', '?')}")
-    here = (f"môn {sheet.subject.name} lớp {school_class.name} học kì {sheet.term} năm học "
-            f"{school_class.school_year.name}")
-    if keys.get("lop_id") != str(school_class.pk) and keys.get("lop") == school_class.name:
-        what += " (của một lớp khác cùng tên)"
-    outcome.errors.append(file_error(
-        f"tệp “{outcome.filename}” là sổ điểm {what}, không phải sổ điểm {here}",
-        "tải lên đúng tệp của sổ điểm này, hoặc mở sổ điểm của tệp đó rồi nhập ở đó"))
-    return False
-
-
 def _data_sheet(book: Any) -> str | None:
     names = book.sheet_names()
     return next((n for n in names if fold(n) == fold(DATA_SHEET)), names[0] if names else None)
@@ -457,8 +395,9 @@ def import_sheet(user: Any, school_class: SchoolClass, subject: Subject, term: i
         outcome.errors.append(exc.error)
         return outcome
     try:
-        meta = _read_meta(book, outcome)
-        if meta is None or not _check_identity(meta["keys"], sheet, outcome):
+        meta = read_identity(book, outcome.filename, outcome.errors)
+        if meta is None or not check_identity(meta["keys"], sheet, outcome.filename,
+                                              outcome.errors):
             return outcome
         if selectors.lock_of(school_class, term) is not None:
             outcome.errors.append(file_error(

@@ -1,5 +1,7 @@
 """Pages of the gradebook's Excel round trip. Thin: parse, call ``gradebook.excel``, render.
-Authorisation is in the service (VIEW_RESULTS to export, EDIT_RESULTS to import)."""
+Authorisation is in the service (VIEW_RESULTS to export, EDIT_RESULTS to import). A refused
+file's error list is kept and served as an .xlsx by the roster import's own code
+(``keep_errors``, ``import_errors``), so both imports give the same downloadable list."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from hocba.gradebook.cells import CellError
 from hocba.gradebook.models import Term
 from hocba.gradebook.views import _sheet_args
 from hocba.roster.excel.reader import size_error
+from hocba.roster.import_views import keep_errors
 
 
 @login_required
@@ -49,7 +52,8 @@ def import_page(request: HttpRequest, class_id: int, subject_code: str, term: in
     except CellError as exc:
         raise Http404(exc.message) from None
     context = {"sheet": sheet, "term_label": Term(term).label, "outcome": None,
-               "lock": selectors.lock_of(school_class, term), "missing_file": False}
+               "lock": selectors.lock_of(school_class, term), "missing_file": False,
+               "error_token": ""}
     if request.method != "POST":
         return render(request, "gradebook/excel_import.html", context)
     upload = request.FILES.get("tep")
@@ -65,6 +69,8 @@ def import_page(request: HttpRequest, class_id: int, subject_code: str, term: in
                                      filename)
     if outcome.errors or outcome.conflicts:
         context["outcome"] = outcome
+        if outcome.errors:
+            context["error_token"] = keep_errors(request, outcome)
         return render(request, "gradebook/excel_import.html", context,
                       status=400 if outcome.errors else 200)
     messages.success(request, outcome.summary())

@@ -107,15 +107,20 @@ class TermLock(models.Model):
 
 
 class CorrectionRequest(models.Model):
-    """A teacher's change to a locked term, waiting for the principal (HCMC QĐ 1789 Điều 13)."""
+    """A teacher's change to a locked term, waiting for the principal (HCMC QĐ 1789 Điều 13).
+
+    It points to exactly one result: a TT 22 ``result`` or a TT 27 ``primary_result``."""
 
     class Status(models.TextChoices):
         PENDING = "cho_duyet", "Chờ duyệt"
         APPROVED = "da_duyet", "Đã duyệt"
         REJECTED = "tu_choi", "Từ chối"
 
-    result = models.ForeignKey(TermResult, on_delete=models.PROTECT,
+    result = models.ForeignKey(TermResult, on_delete=models.PROTECT, null=True, blank=True,
                                related_name="corrections")
+    primary_result = models.ForeignKey("gradebook.PrimarySubjectResult",
+                                       on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="corrections")
     field = models.CharField("ô", max_length=12)
     old_value = models.CharField("giá trị cũ", max_length=2000, blank=True)
     new_value = models.CharField("giá trị mới", max_length=2000, blank=True)
@@ -136,14 +141,43 @@ class CorrectionRequest(models.Model):
 
     class Meta:
         ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(result__isnull=False, primary_result__isnull=True)
+                | models.Q(result__isnull=True, primary_result__isnull=False),
+                name="correction_of_exactly_one_result"),
+        ]
         verbose_name = "đề nghị sửa điểm"
         verbose_name_plural = "đề nghị sửa điểm"
 
     def __str__(self) -> str:
-        return f"{self.result} — {self.field}: {self.old_value} → {self.new_value}"
+        return f"{self.target} — {self.field}: {self.old_value} → {self.new_value}"
+
+    @property
+    def target(self) -> TermResult | PrimarySubjectResult:
+        """The result the request changes (student, class and subject alike for both)."""
+        target = self.result or self.primary_result
+        assert target is not None  # the check constraint: exactly one is set
+        return target
+
+    @property
+    def when(self) -> str:
+        """The term (TT 22) or the assessment point (TT 27) of the cell."""
+        if self.primary_result is not None:
+            return Point(self.primary_result.point).label
+        assert self.result is not None
+        return Term(self.result.term).label
+
+    @property
+    def field_label(self) -> str:
+        if self.primary_result is not None:
+            from hocba.gradebook.primary_cells import kind_label
+
+            return kind_label(self.field)
+        return self.field.upper()
 
     def _shown(self, stored: str) -> str:
-        if self.field == "nhan_xet":
+        if self.field == "nhan_xet" or self.field.endswith("_nx"):
             return stored
         return {"D": "Đ", "CD": "CĐ"}.get(stored, stored.replace(".", ","))
 
@@ -156,3 +190,9 @@ class CorrectionRequest(models.Model):
     def new_shown(self) -> str:
         return self._shown(self.new_value)
 from hocba.gradebook.models_class import ClassTermRecord  # noqa: E402,F401
+from hocba.gradebook.models_primary import (  # noqa: E402,F401
+    Point,
+    PrimaryClassRecord,
+    PrimarySubjectResult,
+)
+from hocba.gradebook.models_reassessment import SubjectRetest, SummerConduct  # noqa: E402,F401

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from hocba.accounts.authz import can, grants_for, require
 from hocba.accounts.targets import ClassSubject
@@ -194,9 +194,10 @@ def principal_schools(user: Any) -> QuerySet[School]:
 
 def corrections_of(school: School, status: str | None = None) -> QuerySet[CorrectionRequest]:
     requests = CorrectionRequest.objects.filter(
-        result__school_class__school=school).select_related(
-        "result__student", "result__school_class", "result__subject", "requested_by",
-        "decided_by")
+        Q(result__school_class__school=school)
+        | Q(primary_result__school_class__school=school)).select_related(
+        "result__student", "result__school_class", "result__subject", "primary_result__student",
+        "primary_result__school_class", "primary_result__subject", "requested_by", "decided_by")
     if status:
         requests = requests.filter(status=status)
     return requests

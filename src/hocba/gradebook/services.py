@@ -228,7 +228,13 @@ def decide_correction(principal: Any, correction: CorrectionRequest, approve: bo
                       note: str = "") -> CorrectionRequest:
     """The principal approves (the change is applied) or rejects a correction request.
     Refused when the cell changed since the request, so no one's value is lost."""
-    school_class = correction.result.school_class
+    if correction.primary_result_id is not None:  # a TT 27 cell: the primary gradebook decides
+        from hocba.gradebook import primary_services
+
+        return primary_services.decide_correction(principal, correction, approve, note)
+    result = correction.result
+    assert result is not None
+    school_class = result.school_class
     _require_principal(principal, school_class.school, school_class.school_year,
                        "duyệt đề nghị sửa điểm")
     with transaction.atomic():
@@ -236,7 +242,7 @@ def decide_correction(principal: Any, correction: CorrectionRequest, approve: bo
         if correction.status != CorrectionRequest.Status.PENDING:
             raise GradebookError("de_nghi", "Đề nghị này đã được xử lí.")
         row = TermResult.objects.select_for_update().select_related(
-            "student", "school_class__school", "subject").get(pk=correction.result_id)
+            "student", "school_class__school", "subject").get(pk=result.pk)
         sheet = sheet_of_row(row)
         current = stored_value(sheet.shape, row, correction.field)
         if approve and current != correction.old_value:

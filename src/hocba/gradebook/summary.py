@@ -1,93 +1,62 @@
-"""The homeroom teacher's class summary for a TT 22 class (THCS, THPT): reads and writes.
+"""The homeroom teacher's class summary for a TT 22 class (THCS, THPT).
 
-The subject sheets (``TermResult``, entered by the subject teachers) and the GVCN's
-class-level records (``ClassTermRecord``: rèn luyện, absences, comment) are turned into the
-engine's ``StudentInput`` and evaluated by ``hocba.domain.assessment.tt22``. Nothing is
-guessed: a result is shown only when every input it depends on is there, otherwise the
-summary says exactly what is missing ("Toán HK2: thiếu CK").
+Every current student with their class records and the results computed from them
+(``year_eval``: the TT 22 engine, then summer training and re-evaluation), each result with
+its rule and reason, or why it is not computed yet. The columns "after the summer" show the
+recomputed học tập, rèn luyện and promotion next to the year-end ones (TT 22/2021 Điều
+12–14): the summer's results replace the year's for promotion, the year-end values stay.
 
-- học tập of a term: every subject of the term complete (TT 22/2021 Điều 9.2, 9.3);
-- học tập of the year: every subject complete in both terms (Điều 9.1.b, 9.2);
-- rèn luyện of the year: both terms' rèn luyện entered (Điều 8);
-- promotion and award: all of the above, through ``evaluate_student`` (Điều 12, 15.1).
-
-Writes are authorised on the class (``Action.EDIT_RESULTS``: the GVCN's class-level results),
-validated whole, refused on a stale version, written in one transaction and audited.
+The GVCN's writes live in ``summary_records``; the summer's in ``reassessment_services``;
+the values the record composer reads in ``year_results`` (re-exported here).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
 from hocba.accounts.authz import can, require
-from hocba.audit.models import AuditEvent
-from hocba.audit.services import record
-from hocba.curriculum.selectors import curriculum_of
 from hocba.domain.access import Action
-from hocba.domain.assessment.common import (
-    AssessmentError,
-    Award,
-    CommentResult,
-    Explanation,
-    Level,
+from hocba.domain.assessment.common import Award, Explanation
+from hocba.domain.assessment.tt22 import TT22_RULES, StudentResult, conduct_year
+from hocba.domain.assessment.tt22_summer import (
+    PROMOTION_ARTICLE,
+    REEVALUATION_ARTICLE,
+    AfterSummer,
+    Reevaluation,
 )
-from hocba.domain.assessment.tt22 import (
-    TT22_RULES,
-    CommentSubject,
-    CommentTerm,
-    Conduct,
-    ScoreSubject,
-    ScoreTerm,
-    StudentInput,
-    Subject,
-    academic_level,
-    comment_term_result,
-    conduct_year,
-    evaluate_student,
-    subject_result,
-    term_average,
-)
-from hocba.domain.curriculum import Assessment, CurriculumSubject
-from hocba.domain.text import clean, fold
-from hocba.gradebook.cells import COMMENT_FIELD, SheetShape
-from hocba.gradebook.models import TermResult
 from hocba.gradebook.models_class import ClassTermRecord, ConductLevel
-from hocba.gradebook.selectors import COMMENT_REGULAR, lock_of, stored_value, term_outcome
+from hocba.gradebook.selectors import lock_of
+from hocba.gradebook.summary_records import (
+    COMMENT_MAX,
+    FIELD_LABEL,
+    RecordEdit,
+    SummaryError,
+    save_records,
+)
+from hocba.gradebook.year_eval import (  # noqa: F401
+    TERM_LABEL,
+    TERMS,
+    ClassYear,
+    Evaluated,
+    NotSecondary,
+    evaluate,
+    load_class_year,
+    secondary_curriculum,
+)
+from hocba.gradebook.year_results import StudentYear, SubjectYear, year_results
 from hocba.roster.models import SchoolClass, Student
-from hocba.roster.selectors import current_members
 
-TERMS = (1, 2)
-TERM_LABEL = {1: "HK1", 2: "HK2"}
-COMMENT_MAX = 2000
-# Labels a teacher may type or a form may post for a rèn luyện level (folded by ``_conduct``).
-_CONDUCT_WORDS = {"tot": "TOT", "kha": "KHA", "dat": "DAT", "chua dat": "CHUA_DAT",
-                  "chuadat": "CHUA_DAT"}
-FIELD_LABEL = {"conduct": "rèn luyện", "excused": "nghỉ có phép",
-               "unexcused": "nghỉ không phép", "comment": "nhận xét"}
+__all__ = ["COMMENT_MAX", "FIELD_LABEL", "ClassSummary", "ConductLevel", "NotSecondary",
+           "RecordEdit", "Shown", "StudentYear", "SubjectYear", "SummaryError", "SummaryRow",
+           "class_summary", "save_records", "year_results"]
 
-
-class SummaryError(ValueError):
-    """Refused: nothing was written. ``problems`` are Vietnamese messages naming the student
-    and the field; ``conflict`` says that one of them is a stale version."""
-
-    def __init__(self, problems: list[str], conflict: bool = False) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
-        self.conflict = conflict
-
-
-# --- reading --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Shown:
-    """One computed result as the page shows it, with its rule, or why it is not computed."""
+    """One computed result as the page shows it, with its rule, or why it is not computed
+    (``value`` None: ``reason`` says why, or the page says "chưa đủ dữ liệu")."""
 
     value: str | None
     rule: str = ""
@@ -99,6 +68,8 @@ class Shown:
 
 
 NOT_YET = Shown(None)
+NOT_NEEDED = Shown(None, reason="—")  # nothing to do after the year
+AWAITED = Shown(None, reason="chờ kết quả sau hè")
 
 
 @dataclass
@@ -111,11 +82,19 @@ class SummaryRow:
     ren_luyen_year: Shown
     len_lop: Shown
     award: Shown
-    promoted: bool | None = None
+    promoted: bool | None = None  # at the end of the year (Điều 12, before the summer)
     award_kind: Award | None = None
     form: dict[str, str] = field(default_factory=dict)
     # The values and versions as loaded: a post saves only what differs from them.
     original: dict[str, str] = field(default_factory=dict)
+    # After the year (Điều 13, 14): the recomputed results, NOT_NEEDED or AWAITED; NOT_YET
+    # while the year-end results themselves are incomplete.
+    after: AfterSummer | None = None
+    after_hoc_tap: Shown = NOT_YET
+    after_ren_luyen: Shown = NOT_YET
+    after_len_lop: Shown = NOT_YET
+    final_promoted: bool | None = None  # the decision, after the summer when there is one
+    summer_subjects: list[str] = field(default_factory=list)  # names, re-evaluated
 
     @property
     def originals_json(self) -> str:
@@ -144,6 +123,28 @@ class SummaryRow:
     def missing_rest(self) -> list[str]:
         return self.missing[3:]
 
+    @property
+    def summer_training(self) -> bool:
+        return self.after is not None and self.after.plan.summer_training
+
+    @property
+    def reevaluation(self) -> bool:
+        """Re-evaluated in some subjects, now or once the summer's rèn luyện is Đạt."""
+        return self.after is not None and self.after.plan.reevaluation in (
+            Reevaluation.OPEN, Reevaluation.AFTER_SUMMER)
+
+    @property
+    def waits_for_summer(self) -> bool:
+        return self.after is not None and self.after.plan.reevaluation is (
+            Reevaluation.AFTER_SUMMER)
+
+    @property
+    def after_note(self) -> str:
+        """What the plan says, with its articles, for the lists below the table."""
+        if self.after is None:
+            return ""
+        return "; ".join(f"{e.reason} ({e.rule})" for e in self.after.plan.explanations)
+
 
 @dataclass
 class ClassSummary:
@@ -151,18 +152,37 @@ class ClassSummary:
     rows: list[SummaryRow]
     editable: bool
     locked_terms: list[int]
+    may_reassess: bool = False  # the summer's page lets this user enter something
+    year: ClassYear | None = None  # the data the rows were computed from
 
     @property
     def promoted(self) -> list[SummaryRow]:
-        return [r for r in self.rows if r.promoted is True]
+        return [r for r in self.rows if r.final_promoted is True]
 
     @property
     def not_promoted(self) -> list[SummaryRow]:
-        return [r for r in self.rows if r.promoted is False]
+        return [r for r in self.rows if r.final_promoted is False]
+
+    @property
+    def awaiting_summer(self) -> list[SummaryRow]:
+        """Year results known, promotion waiting for the summer's results (Điều 13, 14)."""
+        return [r for r in self.rows if r.promoted is not None and r.final_promoted is None]
 
     @property
     def undecided(self) -> list[SummaryRow]:
         return [r for r in self.rows if r.promoted is None]
+
+    @property
+    def summer_training(self) -> list[SummaryRow]:
+        return [r for r in self.rows if r.summer_training]
+
+    @property
+    def reevaluated(self) -> list[SummaryRow]:
+        return [r for r in self.rows if r.reevaluation]
+
+    @property
+    def after_year(self) -> list[SummaryRow]:
+        return [r for r in self.rows if r.after is not None and r.after.plan.needed]
 
     @property
     def excellent(self) -> list[SummaryRow]:
@@ -176,129 +196,11 @@ class ClassSummary:
         return next((r for r in self.rows if r.student.pk == student_id), None)
 
 
-class NotSecondary(ValueError):
-    """The class is assessed by TT 27 (primary): this summary is for TT 22 classes."""
-
-
-def _shape(row: CurriculumSubject) -> SheetShape:
-    scored = row.assessment is Assessment.SCORE
-    regular = row.regular_assessments if scored else COMMENT_REGULAR
-    assert regular is not None
-    return SheetShape(row.name, row.grade, regular, scored)
-
-
-def secondary_curriculum(school_class: SchoolClass) -> list[CurriculumSubject]:
-    rows = curriculum_of(school_class)
-    if any(r.assessment is Assessment.LEVEL for r in rows):
-        raise NotSecondary("Tiểu học đánh giá theo TT 27/2020; trang tổng hợp này dành cho "
-                           "THCS, THPT (TT 22/2021).")
-    return rows
-
-
-def _term_input(shape: SheetShape, result: TermResult) -> ScoreTerm | CommentTerm:
-    cells = {n: stored_value(shape, result, n) for n in shape.fields if n != COMMENT_FIELD}
-    tx = [cells[n] for n in shape.regular_fields]
-    if shape.scored:
-        return ScoreTerm(tuple(Decimal(v) for v in tx), Decimal(cells["gk"]),
-                         Decimal(cells["ck"]))
-    return CommentTerm(tuple(CommentResult(v) for v in tx), CommentResult(cells["gk"]),
-                       CommentResult(cells["ck"]))
-
-
-def _subjects_of(student: Student, curriculum: list[CurriculumSubject],
-                 results: dict[tuple[int, str, int], TermResult]
-                 ) -> tuple[dict[int, list[tuple[CurriculumSubject, Any]]], list[str], set[int]]:
-    """Per term, the complete subject terms; and what is missing, subject by subject.
-
-    Compulsory subjects are always required; an optional or elective subject only when the
-    student has a row in its sheet (they study it)."""
-    terms: dict[int, list[tuple[CurriculumSubject, Any]]] = {1: [], 2: []}
-    missing = []
-    incomplete = set()
-    for row in curriculum:
-        if (row.optional or row.elective_group) and not any(
-                (student.pk, row.code, t) in results for t in TERMS):
-            continue
-        shape = _shape(row)
-        for term in TERMS:
-            result = results.get((student.pk, row.code, term))
-            outcome = term_outcome(shape, result)
-            if not outcome.missing:
-                assert result is not None
-                terms[term].append((row, _term_input(shape, result)))
-                continue
-            incomplete.add(term)
-            if len(outcome.missing) == len(shape.fields) - 1:
-                missing.append(f"{row.name} {TERM_LABEL[term]}: chưa có điểm")
-            else:
-                missing.append(f"{row.name} {TERM_LABEL[term]}: thiếu "
-                               f"{', '.join(outcome.missing)}")
-    return terms, missing, incomplete
-
-
-def _term_level(subjects: list[tuple[CurriculumSubject, Any]], term: int) -> Shown:
-    scores = [(r.code, term_average(t)) for r, t in subjects if isinstance(t, ScoreTerm)]
-    comments = [(r.code, comment_term_result(t)) for r, t in subjects
-                if isinstance(t, CommentTerm)]
-    result = academic_level(scores, comments, f"hoc_tap.hk{term}", TT22_RULES)
-    return Shown.of(result.level.label, result.explanation)
-
-
-def _engine_subjects(terms: dict[int, list[tuple[CurriculumSubject, Any]]]
-                     ) -> tuple[Subject, ...]:
-    subjects: list[Subject] = []
-    for (row, hk1), (_, hk2) in zip(terms[1], terms[2], strict=True):
-        if isinstance(hk1, ScoreTerm):
-            subjects.append(ScoreSubject(row.code, row.periods_per_year, hk1, hk2))
-        else:
-            subjects.append(CommentSubject(row.code, row.periods_per_year, hk1, hk2))
-    return tuple(subjects)
-
-
-def _evaluate_row(row: SummaryRow, curriculum: list[CurriculumSubject],
-                  results: dict[tuple[int, str, int], TermResult]) -> None:
-    terms, missing, incomplete = _subjects_of(row.student, curriculum, results)
-    complete = {t: t not in incomplete for t in TERMS}
-    conducts = {t: (rec.conduct if (rec := row.records[t]) else "") for t in TERMS}
-    for term in TERMS:
-        if not conducts[term]:
-            missing.append(f"Rèn luyện {TERM_LABEL[term]}: chưa nhập")
-    row.missing = missing
-    for term in TERMS:
-        if complete[term]:
-            row.hoc_tap[f"hk{term}"] = _term_level(terms[term], term)
-    conduct = (Conduct(Level(conducts[1]), Level(conducts[2]))
-               if conducts[1] and conducts[2] else None)
-    if conduct is not None:
-        level = conduct_year(conduct.hk1, conduct.hk2)
-        row.ren_luyen_year = Shown(level.label, TT22_RULES.cite("Điều 8"),
-                                   f"{level.label}: học kì I {conduct.hk1.label}, "
-                                   f"học kì II {conduct.hk2.label}")
-    if not (complete[1] and complete[2]):
-        return
-    subjects = _engine_subjects(terms)
-    if conduct is None:
-        year_results = [subject_result(s) for s in subjects]
-        scores = [(r.code, r.year) for r in year_results if isinstance(r.year, Decimal)]
-        comments = [(r.code, r.year) for r in year_results
-                    if isinstance(r.year, CommentResult)]
-        year = academic_level(scores, comments, "hoc_tap.year", TT22_RULES)
-        row.hoc_tap["year"] = Shown.of(year.level.label, year.explanation)
-        return
-    absences = sum(rec.absences for rec in row.records.values() if rec is not None)
-    try:
-        result = evaluate_student(StudentInput(row.student.student_code, absences, conduct,
-                                               subjects))
-    except AssessmentError as exc:  # inputs the engine cannot assess: say so, guess nothing
-        row.missing.append(f"Không tính được kết quả: {exc.message}")
-        return
+def _year_end(row: SummaryRow, result: StudentResult) -> None:
     why = {e.field: e for e in result.explanations}
-    row.hoc_tap["year"] = Shown.of(result.hoc_tap_year.level.label,
-                                   result.hoc_tap_year.explanation)
-    row.hoc_tap["hk1"] = Shown.of(result.hoc_tap_hk1.level.label,
-                                  result.hoc_tap_hk1.explanation)
-    row.hoc_tap["hk2"] = Shown.of(result.hoc_tap_hk2.level.label,
-                                  result.hoc_tap_hk2.explanation)
+    for key, level in (("hk1", result.hoc_tap_hk1), ("hk2", result.hoc_tap_hk2),
+                       ("year", result.hoc_tap_year)):
+        row.hoc_tap[key] = Shown.of(level.level.label, level.explanation)
     row.ren_luyen_year = Shown.of(result.ren_luyen_year.label if result.ren_luyen_year
                                   else "", why["ren_luyen.year"])
     row.promoted = result.len_lop
@@ -306,6 +208,64 @@ def _evaluate_row(row: SummaryRow, curriculum: list[CurriculumSubject],
                            why["len_lop"])
     row.award_kind = result.award
     row.award = Shown.of(result.award.label if result.award else "Không", why["award"])
+
+
+def _after(row: SummaryRow, after: AfterSummer, year: ClassYear) -> None:
+    """The columns "after the summer" (TT 22/2021 Điều 12–14)."""
+    row.after = after
+    plan = after.plan
+    row.summer_subjects = [year.subject_name(c) for c in plan.subjects]
+    row.after_hoc_tap = row.after_ren_luyen = row.after_len_lop = NOT_NEEDED
+    if not plan.needed:
+        row.final_promoted = after.year_end.len_lop
+        return
+    result = after.result
+    if plan.summer_training:
+        row.after_ren_luyen = AWAITED if after.summer is None else Shown(
+            after.summer.label, TT22_RULES.cite("Điều 13"),
+            f"{after.summer.label}: đánh giá lại sau khi rèn luyện trong kì nghỉ hè, thay cho "
+            "rèn luyện cả năm khi xét lên lớp")
+    if plan.reevaluation is Reevaluation.REFUSED:
+        row.after_hoc_tap = Shown(after.year_end.hoc_tap_year.level.label,
+                                  TT22_RULES.cite(REEVALUATION_ARTICLE),
+                                  plan.explanations[-1].reason)
+    elif plan.reevaluation is not Reevaluation.NOT_NEEDED:
+        again = result.hoc_tap_after_reevaluation if result is not None else None
+        row.after_hoc_tap = AWAITED if again is None else Shown(
+            again.level.label,
+            f"{TT22_RULES.cite(REEVALUATION_ARTICLE)}; {again.explanation.rule}",
+            f"Tính lại với kết quả kiểm tra, đánh giá lại thay cho kết quả cả năm của môn: "
+            f"{again.explanation.reason}")
+    if result is None:
+        row.after_len_lop = AWAITED
+        return
+    reason = next(e.reason for e in result.explanations if e.field == "len_lop")
+    row.final_promoted = result.len_lop
+    row.after_len_lop = Shown("Được lên lớp" if result.len_lop else "Không được lên lớp",
+                              TT22_RULES.cite(PROMOTION_ARTICLE), reason)
+
+
+def _row(number: int, year: ClassYear, evaluated: Evaluated) -> SummaryRow:
+    student = evaluated.student
+    row = SummaryRow(number, student, evaluated.records, list(evaluated.missing),
+                     {"hk1": NOT_YET, "hk2": NOT_YET, "year": NOT_YET}, NOT_YET, NOT_YET,
+                     NOT_YET, form=_form_values(student, evaluated.records))
+    for term, term_level in evaluated.term_levels.items():
+        row.hoc_tap[f"hk{term}"] = Shown.of(term_level.level.label, term_level.explanation)
+    if evaluated.year_level is not None:
+        row.hoc_tap["year"] = Shown.of(evaluated.year_level.level.label,
+                                       evaluated.year_level.explanation)
+    conduct = evaluated.conduct
+    if conduct is not None:
+        level = conduct_year(conduct.hk1, conduct.hk2)
+        row.ren_luyen_year = Shown(level.label, TT22_RULES.cite("Điều 8"),
+                                   f"{level.label}: học kì I {conduct.hk1.label}, "
+                                   f"học kì II {conduct.hk2.label}")
+    if evaluated.year_end is not None:
+        _year_end(row, evaluated.year_end)
+    if evaluated.after is not None:
+        _after(row, evaluated.after, year)
+    return row
 
 
 def _form_values(student: Student, records: dict[int, ClassTermRecord | None]
@@ -326,161 +286,10 @@ def class_summary(user: Any, school_class: SchoolClass) -> ClassSummary:
     class-list order. Raises PermissionDenied without VIEW_RESULTS on the class, NotSecondary
     for a primary class."""
     require(user, Action.VIEW_RESULTS, school_class)
-    curriculum = secondary_curriculum(school_class)
-    members = current_members(school_class)
-    results = {(r.student_id, r.subject.code, r.term): r for r in TermResult.objects.filter(
-        school_class=school_class, student__in=members).select_related("subject")}
-    records = {(r.student_id, r.term): r for r in ClassTermRecord.objects.filter(
-        school_class=school_class).select_related("updated_by")}
-    rows = []
-    for number, student in enumerate(members, start=1):
-        mine = {t: records.get((student.pk, t)) for t in TERMS}
-        row = SummaryRow(number, student, mine, [], {"hk1": NOT_YET, "hk2": NOT_YET,
-                                                     "year": NOT_YET},
-                         NOT_YET, NOT_YET, NOT_YET, form=_form_values(student, mine))
-        _evaluate_row(row, curriculum, results)
-        rows.append(row)
+    year = load_class_year(school_class)
+    rows = [_row(number, year, evaluate(year, student))
+            for number, student in enumerate(year.members, start=1)]
     locked = [t for t in TERMS if lock_of(school_class, t) is not None]
-    return ClassSummary(school_class, rows,
-                        bool(can(user, Action.EDIT_RESULTS, school_class)), locked)
-
-
-# --- writing --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RecordEdit:
-    """What the form posted for one student × term, and the version the page showed."""
-
-    student: Student
-    term: int
-    conduct: str
-    excused: str
-    unexcused: str
-    comment: str
-    expected_version: int
-
-
-@dataclass(frozen=True)
-class _Parsed:
-    edit: RecordEdit
-    values: dict[str, Any]
-
-
-def _who(student: Student, term: int, name: str) -> str:
-    return f"{student.full_name}, {FIELD_LABEL[name]} {TERM_LABEL[term]}"
-
-
-def _conduct(raw: str) -> str | None:
-    text = clean(raw)
-    if not text:
-        return ""
-    if text in ConductLevel.values:
-        return text
-    return _CONDUCT_WORDS.get(fold(text))
-
-
-def _absences(raw: str) -> int | None:
-    text = clean(raw)
-    if not text:
-        return 0
-    return int(text) if text.isdigit() else None
-
-
-def _parse(edit: RecordEdit) -> tuple[dict[str, Any], list[str]]:
-    problems = []
-    student, term = edit.student, edit.term
-    conduct = _conduct(edit.conduct)
-    if conduct is None:
-        problems.append(f"{_who(student, term, 'conduct')}: “{clean(edit.conduct)}” không "
-                        "phải là mức rèn luyện; chỉ nhận Tốt, Khá, Đạt, Chưa đạt "
-                        "(TT 22/2021 Điều 8).")
-    counts = {}
-    for name, raw in (("excused", edit.excused), ("unexcused", edit.unexcused)):
-        value = _absences(raw)
-        if value is None:
-            text = clean(raw)
-            why = ("số buổi nghỉ không được âm" if text.startswith("-")
-                   else "số buổi nghỉ phải là số nguyên không âm")
-            problems.append(f"{_who(student, term, name)}: {why} (nhận được “{text}”).")
-        elif value > 32767:
-            problems.append(f"{_who(student, term, name)}: {value} buổi là không thể có.")
-        counts[name] = value
-    comment = clean(edit.comment)
-    if len(comment) > COMMENT_MAX:
-        problems.append(f"{_who(student, term, 'comment')}: dài quá {COMMENT_MAX} kí tự.")
-    return {"conduct": conduct, "absences_excused": counts["excused"],
-            "absences_unexcused": counts["unexcused"], "comment": comment}, problems
-
-
-def _scope(school_class: SchoolClass) -> tuple[int | None, int | None, int | None]:
-    school = school_class.school
-    return school.pk, school.province_id, school.area_id
-
-
-def _stale(rec: ClassTermRecord) -> str:
-    when = (f" lúc {timezone.localtime(rec.updated_at):%H:%M %d/%m/%Y}"
-            if isinstance(rec.updated_at, datetime) else "")
-    by = str(rec.updated_by) if rec.updated_by else "người khác"
-    return (f"{rec.student.full_name}, {TERM_LABEL[rec.term]}: dòng này vừa được {by} sửa"
-            f"{when}; không lưu để không ghi đè. Hãy tải lại trang, xem lại rồi lưu.")
-
-
-def save_records(user: Any, school_class: SchoolClass, edits: list[RecordEdit]) -> int:
-    """Save the GVCN's changed rows, all or nothing. Returns the number of rows written.
-
-    Raises PermissionDenied (not the class's GVCN), SummaryError (impossible values, a locked
-    term, a student not in the class, or a row changed by someone else since the page was
-    loaded — with their name); nothing is written then."""
-    decision = require(user, Action.EDIT_RESULTS, school_class)
-    role = decision.grant.role.label if decision.grant else ""
-    members = {s.pk for s in current_members(school_class)}
-    parsed, problems = [], []
-    locked = {t for t in TERMS if lock_of(school_class, t) is not None}
-    for edit in edits:
-        if edit.term not in TERMS:
-            problems.append("Học kì chỉ là I hoặc II.")
-            continue
-        if edit.student.pk not in members:
-            problems.append(f"{edit.student.full_name} không còn học lớp {school_class.name}.")
-            continue
-        if edit.term in locked:
-            problems.append(f"{edit.student.full_name}, {TERM_LABEL[edit.term]}: học kì đã "
-                            "khoá, không sửa được tổng hợp lớp.")
-            continue
-        values, wrong = _parse(edit)
-        problems += wrong
-        parsed.append(_Parsed(edit, values))
-    if problems:
-        raise SummaryError(problems)
-    written = 0
-    with transaction.atomic():
-        conflicts = []
-        for item in parsed:
-            edit = item.edit
-            rec, _ = ClassTermRecord.objects.get_or_create(
-                student=edit.student, school_class=school_class, term=edit.term)
-            rec = ClassTermRecord.objects.select_for_update(of=("self",)).select_related(
-                "student", "updated_by").get(pk=rec.pk)
-            changes = {k: [getattr(rec, k), v] for k, v in item.values.items()
-                       if getattr(rec, k) != v}
-            if not changes:
-                continue
-            if rec.version != edit.expected_version:
-                conflicts.append(_stale(rec))
-                continue
-            for name, (_, new) in changes.items():
-                setattr(rec, name, new)
-            rec.version += 1
-            rec.updated_by = user
-            rec.updated_at = timezone.now()
-            rec.save()
-            written += 1
-            record(AuditEvent.Kind.WRITE, "sua_tong_hop_lop", actor=user, role=role, obj=rec,
-                   scope=_scope(school_class), detail={
-                       "hoc_sinh": edit.student.student_code, "lop": school_class.name,
-                       "hoc_ki": edit.term, "phien_ban": rec.version,
-                       "thay_doi": {k: {"cu": old, "moi": new}
-                                    for k, (old, new) in changes.items()}})
-        if conflicts:  # leaving the block by an exception rolls every row back
-            raise SummaryError(conflicts, conflict=True)
-    return written
+    editable = bool(can(user, Action.EDIT_RESULTS, school_class))
+    may_reassess = editable or bool(can(user, Action.REASSESS, school_class))
+    return ClassSummary(school_class, rows, editable, locked, may_reassess, year)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("so-diem/de-nghi/<int:pk>/", views.decide, name="gradebook_decide"),
     path("", include("hocba.gradebook.urls_excel")),
     path("", include("hocba.gradebook.urls_summary")),
+    path("", include("hocba.gradebook.urls_primary")),
 ]

@@ -17,6 +17,7 @@ from hocba.curriculum.models import Subject
 from hocba.gradebook import selectors, services
 from hocba.gradebook.cells import CellError
 from hocba.gradebook.models import CorrectionRequest, Term
+from hocba.gradebook.primary_selectors import primary_sheets
 from hocba.organisation.models import School, SchoolYear
 from hocba.roster.models import SchoolClass, Student
 
@@ -36,6 +37,7 @@ def _sheet_args(class_id: int, subject_code: str, term: int
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "gradebook/home.html", {
         "assignments": selectors.teaching_sheets(request.user),
+        "primary_assignments": primary_sheets(request.user),
         "is_principal": selectors.principal_schools(request.user).exists(),
     })
 
@@ -161,7 +163,8 @@ def locks(request: HttpRequest) -> HttpResponse:
 @require_POST
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     correction = get_object_or_404(
-        CorrectionRequest.objects.select_related("result__school_class__school"), pk=pk)
+        CorrectionRequest.objects.select_related("result__school_class__school",
+                                                 "primary_result__school_class__school"), pk=pk)
     approve = request.POST.get("thao_tac") == "duyet"
     try:
         services.decide_correction(request.user, correction, approve,

@@ -13,7 +13,7 @@ import posixpath
 import secrets
 from dataclasses import asdict
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -126,7 +126,7 @@ def _upload(request: HttpRequest, schools: Any) -> HttpResponse:
                             actor=request.user, dry_run=dry_run)
     if result.errors:
         return _page(request, schools, selected, result=result,
-                     error_token=_keep_errors(request, result))
+                     error_token=keep_errors(request, result))
     if dry_run:
         return _page(request, schools, selected, result=result)
     request.session[_SESSION_SUCCESS] = {
@@ -136,8 +136,18 @@ def _upload(request: HttpRequest, schools: Any) -> HttpResponse:
     return redirect(f"{reverse('import_home')}?truong={school.pk}&nam={year.pk}&loai={kind}")
 
 
-def _keep_errors(request: HttpRequest, result: services.ImportResult) -> str:
-    """Store the error list for a day; the token is only valid in this session."""
+class RefusedImport(Protocol):
+    """A refused import of any kind (this list import, the gradebook's score sheet)."""
+
+    filename: str
+    errors: list[rs.CellError]
+
+    def summary(self) -> str: ...
+
+
+def keep_errors(request: HttpRequest, result: RefusedImport) -> str:
+    """Store the error list for a day; the token is only valid in this session. Its .xlsx
+    is served by ``import_errors``."""
     token = secrets.token_urlsafe(16)
     payload = {"filename": result.filename, "summary": result.summary(),
                "errors": [asdict(e) for e in result.errors]}

@@ -10,7 +10,7 @@ from hocba.accounts.authz import visible_classes, visible_schools, visible_stude
 from hocba.domain.access import Action
 from hocba.domain.text import clean, fold
 from hocba.organisation.models import School, SchoolYear
-from hocba.roster.models import SchoolClass, Student, Teacher
+from hocba.roster.models import Enrolment, SchoolClass, Student, Teacher
 
 
 def search_students(user: Any, query: str = "", school: School | None = None
@@ -41,6 +41,18 @@ def current_members(school_class: SchoolClass) -> list[Student]:
     """Students in the class now (an enrolment with no end date), in class-list order."""
     members = Student.objects.filter(
         enrolments__school_class=school_class, enrolments__end_date__isnull=True
+    ).distinct()
+    return sorted(members, key=class_list_key)
+
+
+def year_members(school_class: SchoolClass) -> list[Student]:
+    """The students of the class for its year's results, in class-list order: those still in
+    it and those who finished the year in it (an enrolment closed at the year's end), so that
+    a past year and the work after the year (summer, supplementary evaluation, the học bạ)
+    keep their students. Those who left during the year are not in it."""
+    members = Student.objects.filter(
+        Q(enrolments__end_date__isnull=True) | Q(enrolments__exit_reason=Enrolment.Exit.YEAR_END),
+        enrolments__school_class=school_class,
     ).distinct()
     return sorted(members, key=class_list_key)
 

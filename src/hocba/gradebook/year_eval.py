@@ -1,0 +1,289 @@
+"""One TT 22 class's school year, student by student (THCS, THPT).
+
+The class's data is read once (``load_class_year``: the subject sheets ``TermResult``, the
+GVCN's ``ClassTermRecord``, the summer's ``SummerConduct`` and ``SubjectRetest``, the subject
+teachers), then each student is evaluated without further queries (``evaluate``): by the TT
+22 engine for the year (``tt22.evaluate_student``) and, after it, by ``tt22_summer`` for
+summer training and re-evaluation. The class summary (``summary``) and the record composer
+(``year_results``) both read from here, so the page and the record cannot disagree.
+
+Nothing is guessed: a result exists only when every input it depends on is there, otherwise
+``missing`` says what is absent, subject by subject ("Toán HK2: thiếu CK"):
+
+- học tập of a term: every subject of the term complete (TT 22/2021 Điều 9.2, 9.3);
+- học tập of the year: every subject complete in both terms (Điều 9.1.b, 9.2);
+- rèn luyện of the year: both terms' rèn luyện entered (Điều 8);
+- promotion and award: all of the above (Điều 12, 15.1);
+- after the year: the rèn luyện after summer training (Điều 13) and the result of every
+  re-evaluated subject (Điều 14), listed in ``awaiting`` until entered.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hocba.curriculum.selectors import curriculum_of
+from hocba.domain.assessment.common import AssessmentError, CommentResult, Level
+from hocba.domain.assessment.tt22 import (
+    TT22_RULES,
+    CommentSubject,
+    CommentTerm,
+    Conduct,
+    LevelResult,
+    ScoreSubject,
+    ScoreTerm,
+    StudentInput,
+    StudentResult,
+    Subject,
+    academic_level,
+    comment_term_result,
+    subject_result,
+    term_average,
+)
+from hocba.domain.assessment.tt22_summer import AfterSummer, Retest, after_summer
+from hocba.domain.curriculum import Assessment, CurriculumSubject
+from hocba.gradebook.cells import COMMENT_FIELD, SheetShape
+from hocba.gradebook.models import TermResult
+from hocba.gradebook.models_class import ClassTermRecord
+from hocba.gradebook.models_reassessment import SubjectRetest, SummerConduct
+from hocba.gradebook.selectors import COMMENT_REGULAR, stored_value, term_outcome
+from hocba.roster.models import SchoolClass, Student, Teacher, TeachingAssignment
+from hocba.roster.selectors import year_members
+
+TERMS = (1, 2)
+TERM_LABEL = {1: "HK1", 2: "HK2"}
+TermInput = ScoreTerm | CommentTerm
+
+
+class NotSecondary(ValueError):
+    """The class is assessed by TT 27 (primary): these results are for TT 22 classes."""
+
+
+def secondary_curriculum(school_class: SchoolClass) -> list[CurriculumSubject]:
+    rows = curriculum_of(school_class)
+    if any(r.assessment is Assessment.LEVEL for r in rows):
+        raise NotSecondary("Tiểu học đánh giá theo TT 27/2020; trang tổng hợp này dành cho "
+                           "THCS, THPT (TT 22/2021).")
+    return rows
+
+
+# --- loading -----------------------------------------------------------------------------
+
+@dataclass
+class ClassYear:
+    """Everything one class's year results depend on, read in a fixed number of queries."""
+
+    school_class: SchoolClass
+    curriculum: list[CurriculumSubject]
+    members: list[Student]
+    results: dict[tuple[int, str, int], TermResult]
+    records: dict[tuple[int, int], ClassTermRecord]
+    summer: dict[int, SummerConduct]
+    retests: dict[tuple[int, str], SubjectRetest]
+    teachers: dict[str, Teacher]  # subject code → the class's teacher of that subject
+
+    def records_of(self, student: Student) -> dict[int, ClassTermRecord | None]:
+        return {t: self.records.get((student.pk, t)) for t in TERMS}
+
+    def subject_name(self, code: str) -> str:
+        return next((r.name for r in self.curriculum if r.code == code), code)
+
+
+def load_class_year(school_class: SchoolClass) -> ClassYear:
+    """The class's current students (class-list order) and their year's data. Raises
+    NotSecondary for a primary class."""
+    curriculum = secondary_curriculum(school_class)
+    members = year_members(school_class)
+    results = {(r.student_id, r.subject.code, r.term): r for r in TermResult.objects.filter(
+        school_class=school_class, student__in=members).select_related("subject")}
+    records = {(r.student_id, r.term): r for r in ClassTermRecord.objects.filter(
+        school_class=school_class).select_related("updated_by")}
+    summer = {s.student_id: s for s in SummerConduct.objects.filter(
+        school_class=school_class).select_related("updated_by")}
+    retests = {(r.student_id, r.subject.code): r for r in SubjectRetest.objects.filter(
+        school_class=school_class).select_related("subject", "updated_by")}
+    teachers = {a.subject.code: a.teacher for a in TeachingAssignment.objects.filter(
+        school_class=school_class).select_related("subject", "teacher")}
+    return ClassYear(school_class, curriculum, members, results, records, summer, retests,
+                     teachers)
+
+
+# --- one student -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SubjectTerms:
+    """One subject the student studies: each term's engine input, or None if incomplete."""
+
+    row: CurriculumSubject
+    hk1: TermInput | None
+    hk2: TermInput | None
+
+    def term(self, term: int) -> TermInput | None:
+        return self.hk1 if term == 1 else self.hk2
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """One student's year: inputs, what is missing, and every result that could be computed.
+
+    ``year_end`` is the engine's result at the end of the year (no summer results);
+    ``after`` the year evaluated again with the summer's results (``after.result`` is None
+    while one is awaited). ``error`` is the engine's refusal of the inputs, if any."""
+
+    student: Student
+    records: dict[int, ClassTermRecord | None]
+    subjects: tuple[SubjectTerms, ...]
+    missing: tuple[str, ...]
+    term_levels: dict[int, LevelResult]
+    year_level: LevelResult | None
+    conduct: Conduct | None
+    engine_input: StudentInput | None
+    year_end: StudentResult | None
+    after: AfterSummer | None
+    error: str = ""
+
+    @property
+    def absences_excused(self) -> int:
+        return sum(r.absences_excused for r in self.records.values() if r is not None)
+
+    @property
+    def absences_unexcused(self) -> int:
+        return sum(r.absences_unexcused for r in self.records.values() if r is not None)
+
+
+def _shape(row: CurriculumSubject) -> SheetShape:
+    scored = row.assessment is Assessment.SCORE
+    regular = row.regular_assessments if scored else COMMENT_REGULAR
+    assert regular is not None
+    return SheetShape(row.name, row.grade, regular, scored)
+
+
+def _term_input(shape: SheetShape, result: TermResult) -> TermInput:
+    cells = {n: stored_value(shape, result, n) for n in shape.fields if n != COMMENT_FIELD}
+    tx = [cells[n] for n in shape.regular_fields]
+    if shape.scored:
+        return ScoreTerm(tuple(Decimal(v) for v in tx), Decimal(cells["gk"]),
+                         Decimal(cells["ck"]))
+    return CommentTerm(tuple(CommentResult(v) for v in tx), CommentResult(cells["gk"]),
+                       CommentResult(cells["ck"]))
+
+
+def _subjects_of(year: ClassYear, student: Student) -> tuple[list[SubjectTerms], list[str]]:
+    """The subjects the student studies, with each complete term; and what is missing.
+
+    Compulsory subjects are always required; an optional or elective subject only when the
+    student has a row in its sheet (they study it)."""
+    subjects, missing = [], []
+    for row in year.curriculum:
+        if (row.optional or row.elective_group) and not any(
+                (student.pk, row.code, t) in year.results for t in TERMS):
+            continue
+        shape = _shape(row)
+        inputs: dict[int, TermInput | None] = {}
+        for term in TERMS:
+            result = year.results.get((student.pk, row.code, term))
+            outcome = term_outcome(shape, result)
+            if not outcome.missing:
+                assert result is not None
+                inputs[term] = _term_input(shape, result)
+                continue
+            inputs[term] = None
+            if len(outcome.missing) == len(shape.fields) - 1:
+                missing.append(f"{row.name} {TERM_LABEL[term]}: chưa có điểm")
+            else:
+                missing.append(f"{row.name} {TERM_LABEL[term]}: thiếu "
+                               f"{', '.join(outcome.missing)}")
+        subjects.append(SubjectTerms(row, inputs[1], inputs[2]))
+    return subjects, missing
+
+
+def _level(term: int, subjects: list[SubjectTerms], field: str) -> LevelResult:
+    scores, comments = [], []
+    for s in subjects:
+        value = s.term(term)
+        if isinstance(value, ScoreTerm):
+            scores.append((s.row.code, term_average(value)))
+        elif isinstance(value, CommentTerm):
+            comments.append((s.row.code, comment_term_result(value)))
+    return academic_level(scores, comments, field, TT22_RULES)
+
+
+def _engine_subjects(subjects: list[SubjectTerms]) -> tuple[Subject, ...]:
+    out: list[Subject] = []
+    for s in subjects:
+        row = s.row
+        if isinstance(s.hk1, ScoreTerm) and isinstance(s.hk2, ScoreTerm):
+            out.append(ScoreSubject(row.code, row.periods_per_year, s.hk1, s.hk2))
+        elif isinstance(s.hk1, CommentTerm) and isinstance(s.hk2, CommentTerm):
+            out.append(CommentSubject(row.code, row.periods_per_year, s.hk1, s.hk2))
+    return tuple(out)
+
+
+def stored_summer(year: ClassYear, student: Student) -> Level | None:
+    row = year.summer.get(student.pk)
+    return Level(row.level) if row is not None and row.level else None
+
+
+def stored_retests(year: ClassYear, student: Student) -> dict[str, Retest]:
+    out: dict[str, Retest] = {}
+    for (sid, code), row in year.retests.items():
+        if sid != student.pk:
+            continue
+        if row.score is not None:
+            out[code] = row.score
+        elif row.rating:
+            out[code] = CommentResult(row.rating)
+    return out
+
+
+class _Stored(enum.Enum):
+    STORED = "stored"
+
+
+STORED = _Stored.STORED  # "the values saved in the database"
+
+
+def evaluate(year: ClassYear, student: Student, *, summer: Level | _Stored | None = STORED,
+             retests: Mapping[str, Retest] | _Stored = STORED) -> Evaluated:
+    """Everything that can be computed for the student. ``summer`` and ``retests`` replace
+    the saved summer results when given (a service checking values before saving them)."""
+    records = year.records_of(student)
+    subjects, missing = _subjects_of(year, student)
+    conducts = {t: (rec.conduct if (rec := records[t]) else "") for t in TERMS}
+    for term in TERMS:
+        if not conducts[term]:
+            missing.append(f"Rèn luyện {TERM_LABEL[term]}: chưa nhập")
+    complete = {t: all(s.term(t) is not None for s in subjects) for t in TERMS}
+    term_levels = {t: _level(t, subjects, f"hoc_tap.hk{t}") for t in TERMS if complete[t]}
+    conduct = (Conduct(Level(conducts[1]), Level(conducts[2]))
+               if conducts[1] and conducts[2] else None)
+
+    def done(year_level: LevelResult | None = None, engine_input: StudentInput | None = None,
+             year_end: StudentResult | None = None, after: AfterSummer | None = None,
+             error: str = "") -> Evaluated:
+        lacking = (*missing, f"Không tính được kết quả: {error}") if error else tuple(missing)
+        return Evaluated(student, records, tuple(subjects), lacking, term_levels, year_level,
+                         conduct, engine_input, year_end, after, error)
+
+    if not (complete[1] and complete[2]):
+        return done()
+    engine_subjects = _engine_subjects(subjects)
+    if conduct is None:
+        results = [subject_result(s) for s in engine_subjects]
+        scores = [(r.code, r.year) for r in results if isinstance(r.year, Decimal)]
+        comments = [(r.code, r.year) for r in results if isinstance(r.year, CommentResult)]
+        return done(academic_level(scores, comments, "hoc_tap.year", TT22_RULES))
+    absences = sum(r.absences for r in records.values() if r is not None)
+    engine_input = StudentInput(student.student_code, absences, conduct, engine_subjects)
+    chosen_summer = stored_summer(year, student) if summer is STORED else summer
+    chosen_retests = stored_retests(year, student) if retests is STORED else retests
+    assert not isinstance(chosen_summer, _Stored) and not isinstance(chosen_retests, _Stored)
+    try:
+        after = after_summer(engine_input, chosen_summer, chosen_retests,
+                             names={r.code: r.name for r in year.curriculum})
+    except AssessmentError as exc:  # inputs the engine cannot assess: say so, guess nothing
+        return done(engine_input=engine_input, error=exc.message)
+    return done(after.year_end.hoc_tap_year, engine_input, after.year_end, after)
