@@ -8,6 +8,10 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v pg_ctlcluster >/dev/null || need_apt+=(postgresql)
 fc-list 2>/dev/null | grep -qi "Liberation Serif" || need_apt+=(fonts-liberation2)
+# The record's PDF is checked with independent tools: poppler (pdftotext, pdfinfo, pdffonts,
+# pdftoppm) and zbar (zbarimg reads the QR code back).
+command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
+command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "• apt-get install ${need_apt[*]}"

@@ -7,6 +7,8 @@
     hocba import teachers FILE --school CODE --year 2025-2026 --as USERNAME
     hocba template classes|teachers --out FILE
     hocba assess INPUT.json    TT 22 / TT 27 / GDTX results as JSON (no database; - = stdin)
+    hocba compose --school CODE --year 2024-2025 [--class 7A] --as USERNAME
+    hocba export UUID --format xml|pdf|json --out FILE [--book] [--as USERNAME]
     hocba manage ARGS...       any Django management command (migrate, createsuperuser, ...)
 
 Commands that touch students' data act as a named user (``--as``) and go through the same
@@ -248,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bỏ trường explanations (căn cứ và lí do của từng kết quả)")
     p.set_defaults(func=cmd_assess)
 
+    from hocba.records.commands import add_parsers as add_record_parsers
+
+    add_record_parsers(sub)
+
     p = sub.add_parser("manage", help="lệnh quản trị Django")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
@@ -256,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "needs_django", False):
+        _django()
     return int(args.func(args) or 0)
 
 

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "hocba.curriculum",
     "hocba.roster",
     "hocba.gradebook",
+    "hocba.records",
     "hocba.audit",
     "hocba.web",
     "django.contrib.admin",
@@ -108,6 +109,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The verification address printed in each record's QR code, with the look-up code after it
+# (the public verification portal: issue 6). Production sets the province's portal.
+HOCBA_VERIFY_URL = os.environ.get("HOCBA_VERIFY_URL", "http://127.0.0.1:8000/tra-cuu")
 
 # Log-in throttling (hocba.accounts.throttle): failures per user name and per address.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("HOCBA_LOGIN_FAILURE_LIMIT", "5"))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("hocba.roster.urls")),
     path("", include("hocba.audit.urls")),
     path("", include("hocba.gradebook.urls")),
+    path("", include("hocba.records.urls")),
 ]
 
 handler403 = "hocba.web.views.error_403"

@@ -26,7 +26,9 @@ from hocba.audit.models import AuditEvent
 from hocba.audit.services import record
 from hocba.curriculum.services import ensure_subjects
 from hocba.demo.names import adult_name
-from hocba.demo.school import SEED, Context, SchoolRows, build_school
+from hocba.demo.results_tt22 import lock_terms, seed_secondary_results
+from hocba.demo.results_tt27 import seed_primary_results
+from hocba.demo.school import SEED, Context, SchoolRows, build_school, scramble
 from hocba.demo.schools import (
     BO_CODE,
     BO_NAME,
@@ -40,7 +42,7 @@ from hocba.demo.schools import (
 )
 from hocba.domain.access import ROLE_LABELS, Role
 from hocba.domain.curriculum import programme_for_year
-from hocba.domain.identity import Sex
+from hocba.domain.identity import Sex, make_personal_id
 from hocba.organisation.models import School, SchoolYear, Unit
 from hocba.roster.models import SchoolClass, Student, Teacher, TeachingAssignment
 
@@ -137,9 +139,11 @@ def seed(size: str = "small", progress: Progress | None = None) -> DemoSummary:
         tally = dict.fromkeys(("classes", "classes_now", "students", "enrolments", "teachers",
                                "assignments"), 0)
         kept: dict[str, SchoolRows] = {}
+        built: list[School] = []
         for done, spec in enumerate(specs, start=1):
             rows = build_school(spec, ctx)
             rows.save()
+            built.append(rows.school)
             tally["classes"] += len(rows.classes)
             tally["classes_now"] += sum(1 for c in rows.classes if c.school_year is current)
             tally["students"] += len(rows.students)
@@ -151,6 +155,7 @@ def seed(size: str = "small", progress: Progress | None = None) -> DemoSummary:
             if progress is not None:
                 progress(done, total, spec.name)
         accounts = _accounts(ctx, kept[MAIN_SCHOOL], kept[SECOND_SCHOOL])
+        _results(ctx, built)  # after the accounts: the principals lock the terms
         if progress is not None:
             progress(total, total, "Tài khoản demo")
         summary = DemoSummary(
@@ -162,6 +167,38 @@ def seed(size: str = "small", progress: Progress | None = None) -> DemoSummary:
         )
         record(AuditEvent.Kind.WRITE, "sinh_du_lieu_demo", detail=summary.counts())
     return summary
+
+
+def _results(ctx: Context, schools: list[School]) -> None:
+    """The gradebook of both years: last year complete and locked (its học bạ can be
+    composed), this year in term II. Each school and year has its own random stream."""
+    for school in schools:
+        for year, complete in ((ctx.previous, True), (ctx.current, False)):
+            rng = random.Random(f"{SEED}/{school.code}/{year.name}/ket-qua")
+            if {"THCS", "THPT"} & set(school.levels):
+                seed_secondary_results(school, year, complete=complete, rng=rng)
+            if "TH" in school.levels:
+                seed_primary_results(school, year, complete=complete, rng=random.Random(
+                    f"{SEED}/{school.code}/{year.name}/ket-qua-tieu-hoc"))
+                if not {"THCS", "THPT"} & set(school.levels):
+                    lock_terms(school, year, complete=complete)
+    _staff_identities()
+
+
+def _staff_identities() -> None:
+    """The school staff sign the học bạ with their personal identity numbers
+    (SO_CCCD_GIAM_HIEU_KY_HOC_BA, CV 2088 PL1 Phụ lục 1.1): give every account holding a
+    school role one, as the roster gives every teacher one."""
+    staff = (User.objects.filter(personal_id__isnull=True, role_assignments__school__isnull=False)
+             .distinct().order_by("username"))
+    rng = random.Random(f"{SEED}/can-bo")
+    changed = []
+    for serial, user in enumerate(staff, start=900_001):
+        sex = Sex.FEMALE if " Thị " in f" {user.full_name} " else Sex.MALE
+        user.personal_id = make_personal_id("027", rng.randint(1970, 1990), sex,
+                                            scramble(serial))
+        changed.append(user)
+    User.objects.bulk_update(changed, ["personal_id"])
 
 
 def _year(name: str, start: date, end: date) -> SchoolYear:
@@ -226,8 +263,9 @@ def _accounts(ctx: Context, main: SchoolRows, second: SchoolRows) -> int:
         RoleAssignment(user=users["so"], role=Role.SO_OFFICER, unit=ctx.province),
         RoleAssignment(user=users["phong"], role=Role.PHONG_OFFICER,
                        unit=main.school.area),
-        *(RoleAssignment(user=users[name], role=role, school=main.school, school_year=year)
-          for name, role in SCHOOL_STAFF),
+        # The same staff led the school last year: they compose and sign that year's học bạ.
+        *(RoleAssignment(user=users[name], role=role, school=main.school, school_year=y)
+          for name, role in SCHOOL_STAFF for y in (ctx.previous, year)),
         RoleAssignment(user=users["hocsinh"], role=Role.STUDENT, student=student),
         RoleAssignment(user=users["phuhuynh"], role=Role.PARENT, student=student),
         RoleAssignment(user=users["hieutruong2"], role=Role.PRINCIPAL, school=second.school,

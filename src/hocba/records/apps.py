@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RecordsConfig(AppConfig):
+    name = "hocba.records"
+    verbose_name = "Học bạ số"

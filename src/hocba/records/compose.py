@@ -1,0 +1,166 @@
+"""Composing the học bạ of a class (or a whole school) once its year results are final.
+
+HCMC QĐ 1789 Điều 14 and CV 2088 PL1 III (creation step 1–2): học vụ confirms the year's
+results are final, then the school creates one record per student. Here "final" means the
+principal has locked term II (``TermLock``) and every result the record carries is present;
+otherwise nothing is composed and the refusal lists every missing item, student by student.
+
+Each record is a snapshot: identity, school (with that year's place names), class, learning
+history, results, comments, awards, promotion, attendance and the signers to be, with a fresh
+UUID v4 look-up code (CV 2088 PL1 II.1). It is stored as canonical JSON with its SHA-256.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from hocba.accounts.authz import require
+from hocba.audit.services import record_write
+from hocba.domain.access import Action
+from hocba.domain.record import HocBa
+from hocba.gradebook.models import TermLock
+from hocba.organisation.models import School, SchoolYear
+from hocba.records import results
+from hocba.records.models import Book, HocBaRecord, RecordStatus
+from hocba.records.snapshot import (
+    Gaps,
+    book_level,
+    history_part,
+    principal_of,
+    school_part,
+    signers_part,
+    student_part,
+)
+from hocba.roster.models import SchoolClass
+
+SCHEMA = "hocba.record/1"
+
+
+class CompositionRefused(ValueError):
+    """Nothing was composed; ``gaps`` lists what is missing, per student."""
+
+    def __init__(self, school_class: SchoolClass, gaps: Gaps) -> None:
+        self.school_class = school_class
+        self.gaps = gaps
+        count = sum(len(v) for v in gaps.items.values())
+        super().__init__(f"Lớp {school_class.name}: chưa thể tạo học bạ, còn thiếu {count} mục")
+
+
+@dataclass(frozen=True)
+class Composed:
+    school_class: SchoolClass
+    created: list[HocBaRecord]
+    already: int  # students who already had a live record of that year
+
+
+def _vn_now(now: datetime) -> str:
+    return timezone.localtime(now).isoformat(timespec="seconds")
+
+
+def compose_class(user: Any, school_class: SchoolClass, *, now: datetime | None = None
+                  ) -> Composed:
+    """One record per student of the class who has none yet for that year: all or none."""
+    decision = require(user, Action.COMPOSE_RECORDS, school_class)
+    now = now or timezone.now()
+    gaps = Gaps()
+    year = school_class.school_year
+    if not TermLock.objects.filter(school=school_class.school_id, school_year=year,
+                                   term=2).exists():
+        gaps.add("", "Học kì II chưa được hiệu trưởng khoá: kết quả cả năm chưa chốt")
+    school = school_part(school_class.school, year, gaps)
+    principal = principal_of(school_class.school, year)
+    year_results = results.of_class(school_class)
+    live = set(HocBaRecord.objects.filter(school_year=year, status=RecordStatus.COMPOSED,
+                                          student__in=[r.student for r in year_results])
+               .values_list("student_id", flat=True))
+    signers = signers_part(school_class, principal, [], gaps)
+    drafts: list[tuple[Any, dict[str, Any]]] = []
+    for res in year_results:
+        if res.student.pk in live:
+            continue
+        who = f"{res.student.full_name} ({res.student.student_code})"
+        for item in res.missing:
+            gaps.add(who, item)
+        draft = {
+            "schema": SCHEMA,
+            "regime": res.regime,
+            "level": str(book_level(school_class)),
+            "composed_at": _vn_now(now),
+            "school_year": year.name,
+            "school": school,
+            "student": student_part(res.student, gaps, who, primary=res.regime == "tt27"),
+            "class": {"name": school_class.name, "grade": school_class.grade},
+            "history": history_part(res.student, school_class),
+            "created_on": timezone.localdate(now).isoformat(),
+            "issued_on": None,
+            **res.sections,
+            "signers": {**signers, "subject_teachers": res.teachers},
+        }
+        drafts.append((res.student, draft))
+    if gaps:
+        raise CompositionRefused(school_class, gaps)
+    created: list[HocBaRecord] = []
+    with transaction.atomic():
+        for student, draft in drafts:
+            book = _book(student, school_class, now)
+            draft["lookup_code"] = str(uuid.uuid4())
+            draft["book"] = {"level": book.level, "registry_number": book.registry_number,
+                             "first_year": book.opened_year.name}
+            hocba = HocBa.from_json(draft)
+            created.append(HocBaRecord.objects.create(
+                book=book, student=student, school=school_class.school, school_year=year,
+                school_class=school_class, lookup_code=hocba.lookup_code, schema=SCHEMA,
+                canonical=hocba.canonical_bytes().decode(), identity_hash=hocba.identity_hash(),
+                composed_by=user, composed_at=now,
+            ))
+        record_write(user, "tao_hoc_ba", school_class, role=decision.role_label,
+                     detail={"so_hoc_ba": len(created), "da_co": len(live)})
+    return Composed(school_class, created, len(live))
+
+
+def _book(student: Any, school_class: SchoolClass, now: datetime) -> Book:
+    """The student's book of this level, opened now if there is none (normally at grade 1, 6
+    or 10; later for a student who arrives with a paper học bạ, HCMC QĐ 1789 Điều 22)."""
+    level = book_level(school_class)
+    book = Book.objects.filter(student=student, level=level).select_related("opened_year").first()
+    if book is not None:
+        return book
+    year = school_class.school_year
+    serial = Book.objects.filter(opened_school=school_class.school, opened_year=year).count() + 1
+    return Book.objects.create(
+        student=student, level=level, opened_school=school_class.school, opened_year=year,
+        opened_grade=school_class.grade, opened_at=now,
+        registry_number=f"{school_class.school.code}/{year.name[:4]}/{serial:04d}",
+    )
+
+
+def compose_school(user: Any, school: School, year: SchoolYear
+                   ) -> list[Composed | CompositionRefused]:
+    """Every class of the school that year, each all-or-nothing on its own."""
+    outcomes: list[Composed | CompositionRefused] = []
+    for school_class in SchoolClass.objects.filter(school=school, school_year=year).order_by(
+            "grade", "name"):
+        try:
+            outcomes.append(compose_class(user, school_class))
+        except CompositionRefused as refused:
+            outcomes.append(refused)
+    return outcomes
+
+
+def discard(user: Any, record: HocBaRecord, *, now: datetime | None = None) -> None:
+    """Discard a composed, unsigned record (results corrected before signing): it stays in
+    the table as discarded and its look-up code is never reused (CV 2088 PL1 II.1)."""
+    decision = require(user, Action.COMPOSE_RECORDS, record.school_class)
+    if record.status != RecordStatus.COMPOSED:
+        raise ValueError("Chỉ huỷ được học bạ đã tạo và chưa ký")
+    with transaction.atomic():
+        HocBaRecord.objects.filter(pk=record.pk, status=RecordStatus.COMPOSED).update(
+            status=RecordStatus.DISCARDED, discarded_by=user, discarded_at=now or timezone.now())
+        record_write(user, "huy_hoc_ba_chua_ky", record, role=decision.role_label,
+                     detail={"ma_tra_cuu": str(record.lookup_code)})

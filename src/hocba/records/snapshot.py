@@ -1,0 +1,148 @@
+"""The parts of a record that come from the roster and the organisation, not the gradebook:
+the school with the names in force that year, the student's identity, the learning history
+of the level (QUA_TRINH_HOC_TAP) and the signers to be. Each part names what is missing
+instead of guessing it (CV 2088 PL1 Phụ lục 1.1 marks these fields mandatory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hocba.accounts.models import RoleAssignment
+from hocba.domain.access import Role
+from hocba.domain.identity import Sex
+from hocba.organisation.models import School, SchoolPlaceNames, SchoolYear
+from hocba.records.models import BookLevel, level_of_grade
+from hocba.roster.models import Enrolment, SchoolClass, Student
+
+
+@dataclass
+class Gaps:
+    """Missing items, per student (or for the whole class under the key ``""``)."""
+
+    items: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, who: str, what: str) -> None:
+        self.items.setdefault(who, []).append(what)
+
+    def __bool__(self) -> bool:
+        return any(self.items.values())
+
+
+def school_part(school: School, year: SchoolYear, gaps: Gaps) -> dict[str, Any]:
+    """THONG_TIN_CHUNG's school fields, with the place names of that school year."""
+    names = SchoolPlaceNames.objects.filter(school=school, school_year=year).first()
+    if names is None:
+        gaps.add("", f"Trường chưa có địa danh của năm học {year.name} (tỉnh, huyện, xã, Sở)")
+        return {}
+    province = school.province
+    place = names.commune_name or names.district_name or names.province_name
+    return {
+        "code": school.code,
+        "name": names.school_name,
+        "education_office_code": province.code if province else "",
+        "education_office_name": names.education_office_name,
+        "province": names.province_name,
+        "district": names.district_name or None,
+        "commune": names.commune_name or None,
+        "place_of_issue": _place_of_issue(place),
+    }
+
+
+def _place_of_issue(place: str) -> str:
+    """DIA_DANH_PHAT_HANH_HOC_BA: the place name as a dateline prints it ("Phật Tích, ngày …"),
+    without the kind of unit ("Xã", "Phường", "Thị trấn", "Huyện", "Tỉnh")."""
+    for kind in ("Thị trấn ", "Thành phố ", "Xã ", "Phường ", "Huyện ", "Quận ", "Thị xã ",
+                 "Tỉnh "):
+        if place.startswith(kind):
+            return place[len(kind):]
+    return place
+
+
+def student_part(student: Student, gaps: Gaps, who: str, *, primary: bool) -> dict[str, Any]:
+    required = {
+        "Số định danh cá nhân": student.personal_id,
+        "Họ tên mẹ (hoặc người giám hộ)": student.mother_name or student.guardian_name,
+        "Nơi sinh": student.place_of_birth,
+        "Quê quán": student.hometown,
+        "Nơi ở hiện nay": student.address,
+    }
+    for label, value in required.items():
+        if not value:
+            gaps.add(who, f"Hồ sơ học sinh: thiếu {label.lower()}")
+    del primary  # the same identity fields on both levels (PL IV copies PL II)
+    return {
+        "code": student.student_code,
+        "identity_number": student.personal_id or "",
+        "full_name": student.full_name,
+        "sex": "nam" if student.sex == Sex.MALE.value else "nu",
+        "birth_date": student.birth_date.isoformat(),
+        "birth_place": student.place_of_birth,
+        "home_town": student.hometown,
+        "address": student.address,
+        "ethnicity": student.ethnicity_name,
+        "nationality": student.nationality,
+        "father": student.father_name or None,
+        "mother": student.mother_name or None,
+        "guardian": student.guardian_name or None,
+    }
+
+
+def history_part(student: Student, school_class: SchoolClass) -> list[dict[str, Any]]:
+    """QUA_TRINH_HOC_TAP: each stay of this level up to the record's year, oldest first, with
+    the school's name as it was that year (NGAY_TRANG_THAI_CHUYEN_DEN = the stay's start)."""
+    level = level_of_grade(school_class.grade)
+    last = school_class.school_year.start
+    stays = (Enrolment.objects.filter(student=student, school_class__school_year__start__lte=last)
+             .select_related("school_class__school_year", "school_class__school")
+             .order_by("start_date", "id"))
+    names = {(n.school_id, n.school_year_id): n.school_name
+             for n in SchoolPlaceNames.objects.filter(
+                 school__in={s.school_class.school_id for s in stays})}
+    history = []
+    for stay in stays:
+        cls = stay.school_class
+        if level_of_grade(cls.grade) != level:
+            continue
+        history.append({
+            "school_year": cls.school_year.name,
+            "class": cls.name,
+            "school": names.get((cls.school_id, cls.school_year_id), cls.school.name),
+            "since": stay.start_date.isoformat(),
+        })
+    return history
+
+
+def principal_of(school: School, year: SchoolYear) -> Any:
+    """The principal who signs (TEN_GIAM_HIEU_KY_HOC_BA): the year's assignment, else the
+    standing one."""
+    grants = RoleAssignment.objects.filter(role=Role.PRINCIPAL, school=school)
+    grant = (grants.filter(school_year=year).select_related("user").first()
+             or grants.filter(school_year__isnull=True).select_related("user").first())
+    return grant.user if grant else None
+
+
+def signers_part(school_class: SchoolClass, principal: Any, teachers: list[dict[str, Any]],
+                 gaps: Gaps) -> dict[str, Any]:
+    homeroom = school_class.homeroom_teacher
+    if homeroom is None:
+        gaps.add("", f"Lớp {school_class.name} chưa có giáo viên chủ nhiệm")
+    elif not homeroom.personal_id:
+        gaps.add("", f"Giáo viên chủ nhiệm {homeroom.full_name}: thiếu số định danh cá nhân")
+    if principal is None:
+        gaps.add("", "Trường chưa có hiệu trưởng được phân quyền (người ký học bạ)")
+    elif not principal.personal_id:
+        gaps.add("", f"Hiệu trưởng {principal.full_name}: thiếu số định danh cá nhân")
+    return {
+        "homeroom": {"name": homeroom.full_name, "identity_number": homeroom.personal_id or "",
+                     "title": "Giáo viên chủ nhiệm"} if homeroom else None,
+        "principal": {"name": principal.full_name or principal.username,
+                      "identity_number": principal.personal_id or "",
+                      "title": "Hiệu trưởng"} if principal else None,
+        "subject_teachers": teachers,
+    }
+
+
+def book_level(school_class: SchoolClass) -> BookLevel:
+    return level_of_grade(school_class.grade)
