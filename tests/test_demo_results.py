@@ -9,7 +9,6 @@ agreement with the roster: promoted students promoted, repeaters (lưu ban) not 
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections import Counter
 from decimal import Decimal
 
@@ -28,8 +27,7 @@ from hocba.gradebook.models_class import ClassTermRecord
 from hocba.gradebook.models_reassessment import SubjectRetest
 from hocba.gradebook.selectors import is_principal_of
 from hocba.organisation.models import School, SchoolYear
-from hocba.roster.models import Enrolment, SchoolClass, Student
-from hocba.roster.selectors import class_list_key, current_members
+from hocba.roster.models import Enrolment, SchoolClass
 
 # sha256 of every TT 22 result and class record of the small seed, in a fixed order. Like
 # test_demo.SMALL_STUDENTS_DIGEST it changes only when the generator changes on purpose (or
@@ -48,30 +46,9 @@ def secondary_classes(year: str) -> list[SchoolClass]:
                                                                     "name"))
 
 
-def year_members(school_class: SchoolClass) -> list[Student]:
-    """Everyone in the class at the end of its year (the demo's last year has no departures)."""
-    return sorted(Student.objects.filter(enrolments__school_class=school_class).distinct(),
-                  key=class_list_key)
-
-
-def see_last_year(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Point the gradebook at the members of a finished year's class.
-
-    The gradebook lists a class's *current* members (open enrolments), and every enrolment of
-    a finished year is closed, so for a past class it lists no one (reported to the lead as a
-    gap for the record composition). Every gradebook module that loads the members through
-    ``current_members`` is given the year's members instead; the tests then check that the
-    rows are as many as the class's enrolments, so a change in how members are loaded makes
-    them fail, not pass with no rows."""
-    for name, module in list(sys.modules.items()):
-        if name.startswith("hocba.gradebook") and getattr(
-                module, "current_members", None) is current_members:
-            monkeypatch.setattr(module, "current_members", year_members)
-
-
-def last_year_summaries(monkeypatch: pytest.MonkeyPatch) -> list[summary.ClassSummary]:
-    """The class summary of every secondary class of 2024-2025, as the Sở officer sees it."""
-    see_last_year(monkeypatch)
+def last_year_summaries() -> list[summary.ClassSummary]:
+    """The class summary of every secondary class of 2024-2025, as the Sở officer sees it
+    (a finished year's class lists the students who finished the year in it)."""
     officer = User.objects.get(username="so")
     return [summary.class_summary(officer, cls) for cls in secondary_classes("2024-2025")]
 
@@ -83,11 +60,10 @@ def test_marks_have_one_decimal_rounded_half_up() -> None:
     assert [regular_mark(v) for v in (7.3, 7.8, 0.2)] == ["7.5", "8", "0"]
 
 
-def test_every_secondary_student_of_last_year_has_a_complete_year(
-        seeded: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_secondary_student_of_last_year_has_a_complete_year(seeded: None) -> None:
     repeaters = set(Enrolment.objects.filter(reason=Enrolment.Reason.REPEATING)
                     .values_list("student_id", flat=True))
-    summaries = last_year_summaries(monkeypatch)
+    summaries = last_year_summaries()
     assert len(summaries) == 20  # 7 + 3 THCS at two schools, 6 at Lý Thái Tổ, 4 THPT
     levels: Counter[str] = Counter()
     not_promoted = []
@@ -122,9 +98,7 @@ def test_every_secondary_student_of_last_year_has_a_complete_year(
         r.student.pk for c in summaries for r in c.rows}
 
 
-def test_the_record_composition_finds_last_year_complete(
-        seeded: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    see_last_year(monkeypatch)
+def test_the_record_composition_finds_last_year_complete(seeded: None) -> None:
     repeaters = set(Enrolment.objects.filter(reason=Enrolment.Reason.REPEATING)
                     .values_list("student_id", flat=True))
     for cls in secondary_classes("2024-2025"):
@@ -175,14 +149,16 @@ def test_each_schools_terms_are_locked_by_its_principal_and_logged(seeded: None)
     assert {lock.locked_by.username for lock in TermLock.objects.filter(school=main)} == {
         "hieutruong"}
     # One event per class (bulk writes send no per-row signal), one per lock.
-    events = AuditEvent.objects.filter(action="sinh_ket_qua_demo")
     classes = secondary_classes("2024-2025") + secondary_classes("2025-2026")
-    assert events.count() == len(classes)
+    events = AuditEvent.objects.filter(action="sinh_ket_qua_demo", object_type="SchoolClass",
+                                       object_id__in=[str(c.pk) for c in classes])
+    assert sorted(int(e.object_id) for e in events) == sorted(c.pk for c in classes)
     for event in events:
         cls = SchoolClass.objects.get(pk=event.object_id)
         assert event.school_id == cls.school_id
         assert event.detail["ket_qua_mon"] == TermResult.objects.filter(school_class=cls).count()
-    assert AuditEvent.objects.filter(action="khoa_hoc_ki").count() == 3 * len(secondary)
+    for school in secondary:
+        assert AuditEvent.objects.filter(action="khoa_hoc_ki", school_id=school.pk).count() == 3
     assert not AuditEvent.objects.filter(object_type="TermResult").exists()
 
 

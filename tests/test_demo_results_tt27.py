@@ -3,8 +3,8 @@ year-end record of every pupil, evaluable by the engine with a believable spread
 Hoàn thành xuất sắc, a few Chưa hoàn thành); a year in progress has mid-term I and end of
 term I only; the same seed gives the same data; one audit event per class.
 
-The small demo (``generator.seed``) builds the schools; the primary results are seeded here
-(the generator wires them in separately)."""
+The small demo (``generator.seed``) builds the schools, here without its own primary results
+(and without the locks that go with them): the tests seed them themselves."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def primary_school() -> School:
+def primary_school(monkeypatch: pytest.MonkeyPatch) -> School:
+    monkeypatch.setattr(generator, "seed_primary_results", lambda *a, **k: None)
+    monkeypatch.setattr(generator, "lock_terms", lambda *a, **k: 0)
     generator.seed(size="small")
     return School.objects.get(code=small_schools()[0].code)
 

@@ -23,15 +23,15 @@ from django.utils import timezone
 from hocba.accounts.authz import require
 from hocba.audit.services import record_write
 from hocba.domain.access import Action
-from hocba.domain.record import HocBa
+from hocba.domain.record import HocBa, sha256_hex
 from hocba.gradebook.models import TermLock
 from hocba.organisation.models import School, SchoolYear
 from hocba.records import results
 from hocba.records.models import Book, HocBaRecord, RecordStatus
 from hocba.records.snapshot import (
     Gaps,
+    Histories,
     book_level,
-    history_part,
     principal_of,
     school_part,
     signers_part,
@@ -80,6 +80,7 @@ def compose_class(user: Any, school_class: SchoolClass, *, now: datetime | None 
                                           student__in=[r.student for r in year_results])
                .values_list("student_id", flat=True))
     signers = signers_part(school_class, principal, [], gaps)
+    histories = Histories(school_class, [r.student for r in year_results])
     drafts: list[tuple[Any, dict[str, Any]]] = []
     for res in year_results:
         if res.student.pk in live:
@@ -96,7 +97,7 @@ def compose_class(user: Any, school_class: SchoolClass, *, now: datetime | None 
             "school": school,
             "student": student_part(res.student, gaps, who, primary=res.regime == "tt27"),
             "class": {"name": school_class.name, "grade": school_class.grade},
-            "history": history_part(res.student, school_class),
+            "history": histories.of(res.student),
             "created_on": timezone.localdate(now).isoformat(),
             "issued_on": None,
             **res.sections,
@@ -105,39 +106,53 @@ def compose_class(user: Any, school_class: SchoolClass, *, now: datetime | None 
         drafts.append((res.student, draft))
     if gaps:
         raise CompositionRefused(school_class, gaps)
-    created: list[HocBaRecord] = []
+    books = {b.student_id: b for b in Book.objects.filter(
+        student__in=[student for student, _ in drafts], level=book_level(school_class))
+        .select_related("opened_year")}
+    rows: list[HocBaRecord] = []
     with transaction.atomic():
+        books.update(_open_books([s for s, _ in drafts if s.pk not in books], school_class, now))
         for student, draft in drafts:
-            book = _book(student, school_class, now)
+            book = books[student.pk]
             draft["lookup_code"] = str(uuid.uuid4())
             draft["book"] = {"level": book.level, "registry_number": book.registry_number,
                              "first_year": book.opened_year.name}
             hocba = HocBa.from_json(draft)
-            created.append(HocBaRecord.objects.create(
+            canonical = hocba.canonical_bytes()
+            rows.append(HocBaRecord(
                 book=book, student=student, school=school_class.school, school_year=year,
                 school_class=school_class, lookup_code=hocba.lookup_code, schema=SCHEMA,
-                canonical=hocba.canonical_bytes().decode(), identity_hash=hocba.identity_hash(),
+                canonical=canonical.decode(), identity_hash=sha256_hex(canonical),
                 composed_by=user, composed_at=now,
             ))
-        record_write(user, "tao_hoc_ba", school_class, role=decision.role_label,
-                     detail={"so_hoc_ba": len(created), "da_co": len(live)})
+        # One insert for the class; the audit event lists every record it created (bulk
+        # inserts send no per-row signal).
+        created = HocBaRecord.objects.bulk_create(rows)
+        record_write(user, "tao_hoc_ba", school_class, role=decision.role_label, detail={
+            "so_hoc_ba": len(created), "da_co": len(live),
+            "hoc_ba": [{"hoc_sinh": r.student.student_code, "ma_tra_cuu": str(r.lookup_code),
+                        "so_dang_bo": r.book.registry_number, "sha256": r.identity_hash}
+                       for r in created]})
     return Composed(school_class, created, len(live))
 
 
-def _book(student: Any, school_class: SchoolClass, now: datetime) -> Book:
-    """The student's book of this level, opened now if there is none (normally at grade 1, 6
-    or 10; later for a student who arrives with a paper học bạ, HCMC QĐ 1789 Điều 22)."""
+def _open_books(students: list[Any], school_class: SchoolClass, now: datetime
+                ) -> dict[int, Book]:
+    """A new book of this level for each student who has none: normally at grade 1, 6 or 10;
+    later for a student who arrives with a paper học bạ (HCMC QĐ 1789 Điều 22). The registry
+    number (SO_SO_DANG_BO) counts the books the school opened that year."""
+    if not students:
+        return {}
     level = book_level(school_class)
-    book = Book.objects.filter(student=student, level=level).select_related("opened_year").first()
-    if book is not None:
-        return book
     year = school_class.school_year
-    serial = Book.objects.filter(opened_school=school_class.school, opened_year=year).count() + 1
-    return Book.objects.create(
-        student=student, level=level, opened_school=school_class.school, opened_year=year,
-        opened_grade=school_class.grade, opened_at=now,
-        registry_number=f"{school_class.school.code}/{year.name[:4]}/{serial:04d}",
-    )
+    school = school_class.school
+    base = Book.objects.filter(opened_school=school, opened_year=year).count()
+    books = Book.objects.bulk_create(
+        Book(student=student, level=level, opened_school=school, opened_year=year,
+             opened_grade=school_class.grade, opened_at=now,
+             registry_number=f"{school.code}/{year.name[:4]}/{base + n:04d}")
+        for n, student in enumerate(students, start=1))
+    return {b.student_id: b for b in books}
 
 
 def compose_school(user: Any, school: School, year: SchoolYear

@@ -89,29 +89,38 @@ def student_part(student: Student, gaps: Gaps, who: str, *, primary: bool) -> di
     }
 
 
-def history_part(student: Student, school_class: SchoolClass) -> list[dict[str, Any]]:
-    """QUA_TRINH_HOC_TAP: each stay of this level up to the record's year, oldest first, with
-    the school's name as it was that year (NGAY_TRANG_THAI_CHUYEN_DEN = the stay's start)."""
-    level = level_of_grade(school_class.grade)
-    last = school_class.school_year.start
-    stays = (Enrolment.objects.filter(student=student, school_class__school_year__start__lte=last)
-             .select_related("school_class__school_year", "school_class__school")
-             .order_by("start_date", "id"))
-    names = {(n.school_id, n.school_year_id): n.school_name
-             for n in SchoolPlaceNames.objects.filter(
-                 school__in={s.school_class.school_id for s in stays})}
-    history = []
-    for stay in stays:
-        cls = stay.school_class
-        if level_of_grade(cls.grade) != level:
-            continue
-        history.append({
-            "school_year": cls.school_year.name,
-            "class": cls.name,
-            "school": names.get((cls.school_id, cls.school_year_id), cls.school.name),
-            "since": stay.start_date.isoformat(),
-        })
-    return history
+class Histories:
+    """QUA_TRINH_HOC_TAP for the students of one class, read in two queries: each stay of the
+    record's level up to the record's year, oldest first, with the school's name as it was
+    that year (NGAY_TRANG_THAI_CHUYEN_DEN = the stay's start)."""
+
+    def __init__(self, school_class: SchoolClass, students: list[Student]) -> None:
+        self.level = level_of_grade(school_class.grade)
+        stays = list(Enrolment.objects.filter(
+            student__in=students, school_class__school_year__start__lte=(
+                school_class.school_year.start))
+            .select_related("school_class__school_year", "school_class__school")
+            .order_by("start_date", "id"))
+        self.names = {(n.school_id, n.school_year_id): n.school_name
+                      for n in SchoolPlaceNames.objects.filter(
+                          school__in={s.school_class.school_id for s in stays})}
+        self.stays: dict[int, list[Enrolment]] = {}
+        for stay in stays:
+            self.stays.setdefault(stay.student_id, []).append(stay)
+
+    def of(self, student: Student) -> list[dict[str, Any]]:
+        history = []
+        for stay in self.stays.get(student.pk, []):
+            cls = stay.school_class
+            if level_of_grade(cls.grade) != self.level:
+                continue
+            history.append({
+                "school_year": cls.school_year.name,
+                "class": cls.name,
+                "school": self.names.get((cls.school_id, cls.school_year_id), cls.school.name),
+                "since": stay.start_date.isoformat(),
+            })
+        return history
 
 
 def principal_of(school: School, year: SchoolYear) -> Any:

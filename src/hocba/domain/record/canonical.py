@@ -21,56 +21,44 @@ import unicodedata
 from typing import Any
 
 
-def _string(value: str) -> str:
-    # json.dumps(ensure_ascii=False) escapes exactly the characters JSON.stringify escapes.
-    return json.dumps(unicodedata.normalize("NFC", value), ensure_ascii=False)
+def _nfc(value: str) -> str:
+    return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize(
+        "NFC", value)
 
 
 def _key(name: str) -> bytes:
     return name.encode("utf-16-be", "surrogatepass")
 
 
-def _write(value: Any, out: list[str]) -> None:
-    if value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, int):
-        out.append(str(value))
-    elif isinstance(value, str):
-        out.append(_string(value))
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _write(item, out)
-        out.append("]")
-    elif isinstance(value, dict):
+def _prepared(value: Any) -> Any:
+    """The value with every string in NFC and every object's members in RFC 8785 order,
+    refusing what has no canonical form; ``json.dumps`` then writes it as JCS does."""
+    if value is None or value is True or value is False:
+        return value
+    if isinstance(value, str):
+        return _nfc(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, list | tuple):
+        return [_prepared(item) for item in value]
+    if isinstance(value, dict):
         for key in value:
             if not isinstance(key, str):
                 raise TypeError(f"khóa JSON phải là chuỗi, nhận được {key!r}")
-        out.append("{")
-        for i, key in enumerate(sorted(value, key=lambda k: _key(unicodedata.normalize(
-                "NFC", k)))):
-            if i:
-                out.append(",")
-            out.append(_string(key))
-            out.append(":")
-            _write(value[key], out)
-        out.append("}")
-    else:
-        raise TypeError(f"giá trị {value!r} ({type(value).__name__}) không có dạng chuẩn: "
-                        f"số thập phân phải là chuỗi, ví dụ \"7.9\"")
+        members = {_nfc(k): v for k, v in value.items()}
+        return {k: _prepared(members[k]) for k in sorted(members, key=_key)}
+    raise TypeError(f"giá trị {value!r} ({type(value).__name__}) không có dạng chuẩn: "
+                    f"số thập phân phải là chuỗi, ví dụ \"7.9\"")
 
 
 def canonical_bytes(value: Any) -> bytes:
-    """The canonical UTF-8 bytes of a JSON value (dicts, lists, str, int, bool, None)."""
-    out: list[str] = []
-    _write(value, out)
-    return "".join(out).encode("utf-8")
+    """The canonical UTF-8 bytes of a JSON value (dicts, lists, str, int, bool, None).
+
+    ``json.dumps(ensure_ascii=False)`` escapes exactly the characters ``JSON.stringify``
+    escapes and writes integers, true, false and null as JCS does; the members are already
+    in order, so no ``sort_keys`` (which would compare code points, not UTF-16 units)."""
+    return json.dumps(_prepared(value), ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:
