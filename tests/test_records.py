@@ -216,3 +216,20 @@ def test_export_command_writes_the_json_xml_and_pdf_of_a_record(db_demo: Any, tm
     assert "Không có học bạ" in capsys.readouterr().err
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.READ, channel="cli",
                                      detail__tai_ve="pdf").exists()
+
+
+def test_hoc_vu_composes_from_the_class_page_and_sees_what_is_missing(db_demo: Any) -> None:
+    client = Client()
+    assert client.login(username="hocvu", password=DEMO_PASSWORD)
+    finished = _class("27260002", "2024-2025", "8A")
+    page = client.get(f"/hoc-ba/lop/{finished.pk}/")
+    assert "Tạo học bạ cho học sinh chưa có" in page.content.decode()
+    done = client.post(f"/hoc-ba/lop/{finished.pk}/tao/", follow=True)
+    assert "Đã tạo" in done.content.decode()
+    assert HocBaRecord.objects.filter(school_class=finished).count() > 20
+    running = _class("27260002", "2025-2026", "8A")
+    refused = client.post(f"/hoc-ba/lop/{running.pk}/tao/")
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "Chưa thể tạo học bạ" in text and "Học kì II chưa được hiệu trưởng khoá" in text
+    assert not HocBaRecord.objects.filter(school_class=running).exists()
