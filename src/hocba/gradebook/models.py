@@ -109,7 +109,9 @@ class TermLock(models.Model):
 class CorrectionRequest(models.Model):
     """A teacher's change to a locked term, waiting for the principal (HCMC QĐ 1789 Điều 13).
 
-    It points to exactly one result: a TT 22 ``result`` or a TT 27 ``primary_result``."""
+    It points to exactly one result: a TT 22 ``result``, a TT 27 ``primary_result`` or the
+    GVCN's TT 22 ``class_record`` (rèn luyện, absences, comment; ``field`` is then a key of
+    ``models_class.RECORD_FIELDS``)."""
 
     class Status(models.TextChoices):
         PENDING = "cho_duyet", "Chờ duyệt"
@@ -121,6 +123,8 @@ class CorrectionRequest(models.Model):
     primary_result = models.ForeignKey("gradebook.PrimarySubjectResult",
                                        on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="corrections")
+    class_record = models.ForeignKey("gradebook.ClassTermRecord", on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="corrections")
     field = models.CharField("ô", max_length=12)
     old_value = models.CharField("giá trị cũ", max_length=2000, blank=True)
     new_value = models.CharField("giá trị mới", max_length=2000, blank=True)
@@ -143,8 +147,12 @@ class CorrectionRequest(models.Model):
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(result__isnull=False, primary_result__isnull=True)
-                | models.Q(result__isnull=True, primary_result__isnull=False),
+                condition=models.Q(result__isnull=False, primary_result__isnull=True,
+                                   class_record__isnull=True)
+                | models.Q(result__isnull=True, primary_result__isnull=False,
+                           class_record__isnull=True)
+                | models.Q(result__isnull=True, primary_result__isnull=True,
+                           class_record__isnull=False),
                 name="correction_of_exactly_one_result"),
         ]
         verbose_name = "đề nghị sửa điểm"
@@ -154,9 +162,10 @@ class CorrectionRequest(models.Model):
         return f"{self.target} — {self.field}: {self.old_value} → {self.new_value}"
 
     @property
-    def target(self) -> TermResult | PrimarySubjectResult:
-        """The result the request changes (student, class and subject alike for both)."""
-        target = self.result or self.primary_result
+    def target(self) -> TermResult | PrimarySubjectResult | ClassTermRecord:
+        """The row the request changes (student and class alike for all three; a subject for
+        the two subject results)."""
+        target = self.result or self.primary_result or self.class_record
         assert target is not None  # the check constraint: exactly one is set
         return target
 
@@ -165,6 +174,8 @@ class CorrectionRequest(models.Model):
         """The term (TT 22) or the assessment point (TT 27) of the cell."""
         if self.primary_result is not None:
             return Point(self.primary_result.point).label
+        if self.class_record is not None:
+            return Term(self.class_record.term).label
         assert self.result is not None
         return Term(self.result.term).label
 
@@ -174,9 +185,13 @@ class CorrectionRequest(models.Model):
             from hocba.gradebook.primary_cells import kind_label
 
             return kind_label(self.field)
+        if self.class_record is not None:
+            return RECORD_FIELDS[self.field].label
         return self.field.upper()
 
     def _shown(self, stored: str) -> str:
+        if self.class_record is not None:
+            return RECORD_FIELDS[self.field].shown(stored)
         if self.field == "nhan_xet" or self.field.endswith("_nx"):
             return stored
         return {"D": "Đ", "CD": "CĐ"}.get(stored, stored.replace(".", ","))
@@ -189,7 +204,7 @@ class CorrectionRequest(models.Model):
     @property
     def new_shown(self) -> str:
         return self._shown(self.new_value)
-from hocba.gradebook.models_class import ClassTermRecord  # noqa: E402,F401
+from hocba.gradebook.models_class import RECORD_FIELDS, ClassTermRecord  # noqa: E402
 from hocba.gradebook.models_primary import (  # noqa: E402,F401
     Point,
     PrimaryClassRecord,

@@ -8,6 +8,8 @@ classes (THCS, THPT).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 
@@ -21,6 +23,37 @@ class ConductLevel(models.TextChoices):
     KHA = "KHA", "Khá"
     DAT = "DAT", "Đạt"
     CHUA_DAT = "CHUA_DAT", "Chưa đạt"
+
+
+@dataclass(frozen=True)
+class RecordField:
+    """One value of the record a correction request may change (HCMC QĐ 1789 Điều 13): the
+    model attribute, its label on the locks page, and how a stored value is shown."""
+
+    attr: str
+    label: str
+
+    def stored(self, record: ClassTermRecord) -> str:
+        """The value as a correction request keeps it: ``"TOT"``, ``"3"``, the comment."""
+        return str(getattr(record, self.attr))
+
+    def shown(self, stored: str) -> str:
+        if self.attr == "conduct":
+            return ConductLevel(stored).label if stored in ConductLevel.values else stored
+        return stored
+
+    def value(self, stored: str) -> str | int:
+        """The stored string back as the model's value."""
+        return int(stored or 0) if self.attr.startswith("absences") else stored
+
+
+# The keys are the ``field`` of a ``CorrectionRequest`` on a ``ClassTermRecord``.
+RECORD_FIELDS = {
+    "conduct": RecordField("conduct", "Rèn luyện"),
+    "excused": RecordField("absences_excused", "Nghỉ có phép"),
+    "unexcused": RecordField("absences_unexcused", "Nghỉ không phép"),
+    "comment": RecordField("comment", "Nhận xét của GVCN"),
+}
 
 
 class ClassTermRecord(models.Model):

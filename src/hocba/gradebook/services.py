@@ -232,6 +232,10 @@ def decide_correction(principal: Any, correction: CorrectionRequest, approve: bo
         from hocba.gradebook import primary_services
 
         return primary_services.decide_correction(principal, correction, approve, note)
+    if correction.class_record_id is not None:  # the GVCN's class record: rèn luyện, absences
+        from hocba.gradebook import summary_corrections
+
+        return summary_corrections.decide_correction(principal, correction, approve, note)
     result = correction.result
     assert result is not None
     school_class = result.school_class

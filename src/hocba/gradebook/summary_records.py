@@ -2,7 +2,9 @@
 comment per term (``ClassTermRecord``), as the GVCN saves them on the class summary page.
 
 Writes are authorised on the class (``Action.EDIT_RESULTS``: the GVCN's class-level results),
-validated whole, refused on a stale version, written in one transaction and audited.
+validated whole, refused on a stale version, written in one transaction and audited. In a term
+the principal has locked, a change becomes correction requests with the GVCN's reason
+(HCMC QĐ 1789 Điều 13; ``summary_corrections``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from hocba.audit.models import AuditEvent
 from hocba.audit.services import record
 from hocba.domain.access import Action
 from hocba.domain.text import clean, fold
+from hocba.gradebook.models import CorrectionRequest
 from hocba.gradebook.models_class import ClassTermRecord, ConductLevel
 from hocba.gradebook.selectors import lock_of
+from hocba.gradebook.summary_corrections import reason_required, request_corrections
 from hocba.gradebook.year_eval import TERM_LABEL, TERMS
 from hocba.roster.models import SchoolClass, Student
 from hocba.roster.selectors import current_members
@@ -54,6 +58,15 @@ class RecordEdit:
     unexcused: str
     comment: str
     expected_version: int
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a save did: rows written now (open terms) and the correction requests sent to the
+    principal for locked terms (HCMC QĐ 1789 Điều 13)."""
+
+    written: int
+    requests: list[CorrectionRequest]
 
 
 @dataclass(frozen=True)
@@ -122,17 +135,20 @@ def _stale(rec: ClassTermRecord) -> str:
             f"{when}; không lưu để không ghi đè. Hãy tải lại trang, xem lại rồi lưu.")
 
 
-def save_records(user: Any, school_class: SchoolClass, edits: list[RecordEdit]) -> int:
-    """Save the GVCN's changed rows, all or nothing. Returns the number of rows written.
+def save_records(user: Any, school_class: SchoolClass, edits: list[RecordEdit],
+                 reason: str = "") -> Saved:
+    """Save the GVCN's changed rows, all or nothing. In a locked term a changed row is not
+    written: each changed value becomes a correction request with ``reason`` (required).
 
     Raises PermissionDenied (not the class's GVCN), SummaryError (impossible values, a locked
-    term, a student not in the class, or a row changed by someone else since the page was
-    loaded — with their name); nothing is written then."""
+    term's change without a reason, a student not in the class, or a row changed by someone
+    else since the page was loaded — with their name); nothing is written then."""
     decision = require(user, Action.EDIT_RESULTS, school_class)
     role = decision.grant.role.label if decision.grant else ""
     members = {s.pk for s in current_members(school_class)}
     parsed, problems = [], []
     locked = {t for t in TERMS if lock_of(school_class, t) is not None}
+    reason = clean(reason)
     for edit in edits:
         if edit.term not in TERMS:
             problems.append("Học kì chỉ là I hoặc II.")
@@ -140,30 +156,32 @@ def save_records(user: Any, school_class: SchoolClass, edits: list[RecordEdit]) 
         if edit.student.pk not in members:
             problems.append(f"{edit.student.full_name} không còn học lớp {school_class.name}.")
             continue
-        if edit.term in locked:
-            problems.append(f"{edit.student.full_name}, {TERM_LABEL[edit.term]}: học kì đã "
-                            "khoá, không sửa được tổng hợp lớp.")
-            continue
         values, wrong = _parse(edit)
         problems += wrong
         parsed.append(_Parsed(edit, values))
     if problems:
         raise SummaryError(problems)
-    written = 0
+    written, requests = 0, []
     with transaction.atomic():
-        conflicts = []
+        conflicts, unexplained = [], []
         for item in parsed:
             edit = item.edit
             rec, _ = ClassTermRecord.objects.get_or_create(
                 student=edit.student, school_class=school_class, term=edit.term)
             rec = ClassTermRecord.objects.select_for_update(of=("self",)).select_related(
-                "student", "updated_by").get(pk=rec.pk)
+                "student", "updated_by", "school_class__school").get(pk=rec.pk)
             changes = {k: [getattr(rec, k), v] for k, v in item.values.items()
                        if getattr(rec, k) != v}
             if not changes:
                 continue
             if rec.version != edit.expected_version:
                 conflicts.append(_stale(rec))
+                continue
+            if edit.term in locked:  # QĐ 1789 Điều 13: the principal decides
+                if not reason:
+                    unexplained.append(reason_required(rec))
+                    continue
+                requests += request_corrections(user, role, rec, changes, reason)
                 continue
             for name, (_, new) in changes.items():
                 setattr(rec, name, new)
@@ -178,6 +196,6 @@ def save_records(user: Any, school_class: SchoolClass, edits: list[RecordEdit]) 
                        "hoc_ki": edit.term, "phien_ban": rec.version,
                        "thay_doi": {k: {"cu": old, "moi": new}
                                     for k, (old, new) in changes.items()}})
-        if conflicts:  # leaving the block by an exception rolls every row back
-            raise SummaryError(conflicts, conflict=True)
-    return written
+        if conflicts or unexplained:  # leaving by an exception rolls every row back
+            raise SummaryError(conflicts + unexplained, conflict=bool(conflicts))
+    return Saved(written, requests)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from hocba.audit.services import record_read
 from hocba.gradebook import summary
+from hocba.gradebook.summary_corrections import pending_count
 from hocba.roster.models import SchoolClass
 
 
@@ -30,16 +31,20 @@ def class_summary(request: HttpRequest, class_id: int) -> HttpResponse:
             raise PermissionDenied("Chỉ giáo viên chủ nhiệm lớp được sửa tổng hợp lớp.")
         edits = _edits(request, data)
         try:
-            saved = summary.save_records(request.user, school_class, edits)
+            saved = summary.save_records(request.user, school_class, edits,
+                                         request.POST.get("ly_do", ""))
         except summary.SummaryError as exc:
             for problem in exc.problems:
                 messages.error(request, problem)
             _keep_typed(request, data)
             status = 409 if exc.conflict else 400
         else:
-            if saved:
-                messages.success(request, f"Đã lưu {saved} dòng.")
-            else:
+            if saved.written:
+                messages.success(request, f"Đã lưu {saved.written} dòng.")
+            if saved.requests:
+                messages.success(request, f"Đã gửi {len(saved.requests)} đề nghị sửa tổng hợp "
+                                          "lớp cho Hiệu trưởng duyệt.")
+            if not saved.written and not saved.requests:
                 messages.info(request, "Không có gì thay đổi.")
             return redirect(request.path)
     else:
@@ -47,7 +52,9 @@ def class_summary(request: HttpRequest, class_id: int) -> HttpResponse:
             "tong_hop_lop": True, "hoc_sinh": [r.student.student_code for r in data.rows]})
     return render(request, "gradebook/summary.html", {
         "summary": data, "school_class": school_class,
-        "conduct_choices": summary.ConductLevel.choices}, status=status)
+        "conduct_choices": summary.ConductLevel.choices,
+        "pending": pending_count(school_class) if data.locked_terms else 0,
+        "reason": request.POST.get("ly_do", "")}, status=status)
 
 
 def _edits(request: HttpRequest, data: summary.ClassSummary) -> list[summary.RecordEdit]:
