@@ -24,6 +24,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from hocba.curriculum.selectors import curriculum_of
 from hocba.domain.assessment.common import AssessmentError, CommentResult, Level
@@ -49,7 +50,7 @@ from hocba.gradebook.cells import COMMENT_FIELD, SheetShape
 from hocba.gradebook.models import TermResult
 from hocba.gradebook.models_class import ClassTermRecord
 from hocba.gradebook.models_reassessment import SubjectRetest, SummerConduct
-from hocba.gradebook.selectors import COMMENT_REGULAR, stored_value, term_outcome
+from hocba.gradebook.selectors import COMMENT_REGULAR
 from hocba.roster.models import SchoolClass, Student, Teacher, TeachingAssignment
 from hocba.roster.selectors import year_members
 
@@ -72,6 +73,22 @@ def secondary_curriculum(school_class: SchoolClass) -> list[CurriculumSubject]:
 
 # --- loading -----------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class StoredTerm:
+    """One row of a subject sheet (``TermResult``) as the year's results read it: its cells
+    only, read as plain values (a class's year has tens of thousands of them)."""
+
+    tx: list[Any]
+    gk: Decimal | None
+    ck: Decimal | None
+    gk_rating: str
+    ck_rating: str
+    comment: str
+
+
+_STORED_COLUMNS = ("tx", "gk", "ck", "gk_rating", "ck_rating", "comment")
+
+
 @dataclass
 class ClassYear:
     """Everything one class's year results depend on, read in a fixed number of queries."""
@@ -79,7 +96,7 @@ class ClassYear:
     school_class: SchoolClass
     curriculum: list[CurriculumSubject]
     members: list[Student]
-    results: dict[tuple[int, str, int], TermResult]
+    results: dict[tuple[int, str, int], StoredTerm]
     records: dict[tuple[int, int], ClassTermRecord]
     summer: dict[int, SummerConduct]
     retests: dict[tuple[int, str], SubjectRetest]
@@ -97,8 +114,10 @@ def load_class_year(school_class: SchoolClass) -> ClassYear:
     NotSecondary for a primary class."""
     curriculum = secondary_curriculum(school_class)
     members = year_members(school_class)
-    results = {(r.student_id, r.subject.code, r.term): r for r in TermResult.objects.filter(
-        school_class=school_class, student__in=members).select_related("subject")}
+    results = {(sid, code, term): StoredTerm(*cells)
+               for sid, code, term, *cells in TermResult.objects.filter(
+                   school_class=school_class, student__in=members).values_list(
+                   "student_id", "subject__code", "term", *_STORED_COLUMNS)}
     records = {(r.student_id, r.term): r for r in ClassTermRecord.objects.filter(
         school_class=school_class).select_related("updated_by")}
     summer = {s.student_id: s for s in SummerConduct.objects.filter(
@@ -161,41 +180,54 @@ def _shape(row: CurriculumSubject) -> SheetShape:
     return SheetShape(row.name, row.grade, regular, scored)
 
 
-def _term_input(shape: SheetShape, result: TermResult) -> TermInput:
-    cells = {n: stored_value(shape, result, n) for n in shape.fields if n != COMMENT_FIELD}
-    tx = [cells[n] for n in shape.regular_fields]
+def _cell_texts(shape: SheetShape, result: StoredTerm | None) -> list[str]:
+    """The stored text of each assessed cell (ĐĐGtx…, ĐĐGgk, ĐĐGck; "" when empty), as
+    ``selectors.stored_value`` shows it on the sheet: "8.5", "10", "D"."""
+    if result is None:
+        return [""] * (shape.regular + 2)
+    tx = result.tx
+    texts = [str(tx[i]) if i < len(tx) else "" for i in range(shape.regular)]
     if shape.scored:
-        return ScoreTerm(tuple(Decimal(v) for v in tx), Decimal(cells["gk"]),
-                         Decimal(cells["ck"]))
-    return CommentTerm(tuple(CommentResult(v) for v in tx), CommentResult(cells["gk"]),
-                       CommentResult(cells["ck"]))
+        texts += ["" if v is None else f"{v.normalize():f}" for v in (result.gk, result.ck)]
+    else:
+        texts += [result.gk_rating, result.ck_rating]
+    return texts
+
+
+def _term_input(shape: SheetShape, texts: list[str]) -> TermInput:
+    *tx, gk, ck = texts
+    if shape.scored:  # TT 22/2021 Điều 9.1.b: the inputs of ĐTBmhk
+        return ScoreTerm(tuple(Decimal(v) for v in tx), Decimal(gk), Decimal(ck))
+    # Điều 9.1.a: the comment subject's assessments
+    return CommentTerm(tuple(CommentResult(v) for v in tx), CommentResult(gk),
+                       CommentResult(ck))
 
 
 def _subjects_of(year: ClassYear, student: Student) -> tuple[list[SubjectTerms], list[str]]:
     """The subjects the student studies, with each complete term; and what is missing.
 
     Compulsory subjects are always required; an optional or elective subject only when the
-    student has a row in its sheet (they study it)."""
+    student has a row in its sheet (they study it). A term is complete when every assessed
+    cell is entered (TT 22/2021 Điều 9.2, 9.3); the comment column is never required."""
     subjects, missing = [], []
     for row in year.curriculum:
         if (row.optional or row.elective_group) and not any(
                 (student.pk, row.code, t) in year.results for t in TERMS):
             continue
         shape = _shape(row)
+        labels = [shape.label(n) for n in shape.fields if n != COMMENT_FIELD]
         inputs: dict[int, TermInput | None] = {}
         for term in TERMS:
-            result = year.results.get((student.pk, row.code, term))
-            outcome = term_outcome(shape, result)
-            if not outcome.missing:
-                assert result is not None
-                inputs[term] = _term_input(shape, result)
+            texts = _cell_texts(shape, year.results.get((student.pk, row.code, term)))
+            absent = [label for label, text in zip(labels, texts, strict=True) if not text]
+            if not absent:
+                inputs[term] = _term_input(shape, texts)
                 continue
             inputs[term] = None
-            if len(outcome.missing) == len(shape.fields) - 1:
+            if len(absent) == len(labels):
                 missing.append(f"{row.name} {TERM_LABEL[term]}: chưa có điểm")
             else:
-                missing.append(f"{row.name} {TERM_LABEL[term]}: thiếu "
-                               f"{', '.join(outcome.missing)}")
+                missing.append(f"{row.name} {TERM_LABEL[term]}: thiếu {', '.join(absent)}")
         subjects.append(SubjectTerms(row, inputs[1], inputs[2]))
     return subjects, missing
 

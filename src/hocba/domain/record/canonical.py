@@ -22,31 +22,50 @@ from typing import Any
 
 
 def _nfc(value: str) -> str:
-    return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize(
-        "NFC", value)
+    if value.isascii() or unicodedata.is_normalized("NFC", value):
+        return value
+    return unicodedata.normalize("NFC", value)
 
 
 def _key(name: str) -> bytes:
     return name.encode("utf-16-be", "surrogatepass")
 
 
+# Each set of keys met so far (in its order of insertion) → its (NFC name, key) pairs in
+# RFC 8785 order: a record has a few dozen shapes of object, repeated in every record.
+_ORDER: dict[tuple[Any, ...], tuple[tuple[str, str], ...]] = {}
+
+
+def _object(value: dict[Any, Any]) -> dict[str, Any]:
+    keys = tuple(value)
+    order = _ORDER.get(keys)
+    if order is None:
+        for key in keys:
+            if not isinstance(key, str):
+                raise TypeError(f"khóa JSON phải là chuỗi, nhận được {key!r}")
+        names = [_nfc(k) for k in keys]
+        if len(set(names)) < len(names):  # one key spelt in NFC and NFD: the last value wins
+            members = dict(zip(names, value.values(), strict=True))
+            return {k: _prepared(members[k]) for k in sorted(members, key=_key)}
+        order = tuple(sorted(zip(names, keys, strict=True), key=lambda pair: _key(pair[0])))
+        if len(_ORDER) < 4096:
+            _ORDER[keys] = order
+    return {name: _prepared(value[key]) for name, key in order}
+
+
 def _prepared(value: Any) -> Any:
     """The value with every string in NFC and every object's members in RFC 8785 order,
     refusing what has no canonical form; ``json.dumps`` then writes it as JCS does."""
-    if value is None or value is True or value is False:
-        return value
     if isinstance(value, str):
         return _nfc(value)
-    if isinstance(value, int):
+    if value is None or value is True or value is False:
         return value
+    if isinstance(value, dict):
+        return _object(value)
     if isinstance(value, list | tuple):
         return [_prepared(item) for item in value]
-    if isinstance(value, dict):
-        for key in value:
-            if not isinstance(key, str):
-                raise TypeError(f"khóa JSON phải là chuỗi, nhận được {key!r}")
-        members = {_nfc(k): v for k, v in value.items()}
-        return {k: _prepared(members[k]) for k in sorted(members, key=_key)}
+    if isinstance(value, int):
+        return value
     raise TypeError(f"giá trị {value!r} ({type(value).__name__}) không có dạng chuẩn: "
                     f"số thập phân phải là chuỗi, ví dụ \"7.9\"")
 

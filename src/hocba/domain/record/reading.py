@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from hocba.domain.text import clean
-
 E = TypeVar("E")
 
 # XML 1.0 §2.2 Char: tab, line feed and carriage return are the only controls allowed.
@@ -75,11 +73,14 @@ def _clean_text(value: Any, multiline: bool) -> str | None:
     if bad:
         raise _Refused(f"có ký tự điều khiển U+{ord(bad.group()):04X} mà XML không mang "
                        f"được (CV 2088 PL1 II.1: UTF-8, TCVN 6909:2001)")
+    if not (value.isascii() or unicodedata.is_normalized("NFC", value)):
+        value = unicodedata.normalize("NFC", value)
     if multiline:
-        lines = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-        result = lines.strip()
+        result = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     else:
-        result = clean(value)
+        # ``text.clean``: split() and join() collapse exactly the runs ``\s+`` matches
+        # (both use Unicode's white space) and trim the ends.
+        result = " ".join(value.split())
     return result or None
 
 
@@ -89,6 +90,17 @@ def text_value(value: Any, path: str, *, multiline: bool = False) -> str | None:
         return _clean_text(value, multiline)
     except _Refused as exc:
         raise RecordError(path, str(exc)) from None
+
+
+_KEY_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _exactly(value: dict[Any, Any], allowed: tuple[str, ...]) -> bool:
+    """Whether the object has exactly the allowed keys."""
+    keys = _KEY_SETS.get(allowed)
+    if keys is None:
+        keys = _KEY_SETS.setdefault(allowed, frozenset(allowed))
+    return len(value) == len(keys) and value.keys() == keys
 
 
 class Fields:
@@ -104,15 +116,17 @@ class Fields:
         if not isinstance(value, dict):
             raise RecordError(path, f"cần một đối tượng JSON, nhận được {kind(value)}")
         allowed = tuple(keys)
-        for key in value:
-            if key not in allowed:
-                raise RecordError(join(path, str(key)), (
-                    f"trường không có trong bản ghi hocba.record/1 (được phép: "
-                    f"{', '.join(allowed)})"))
-        if not absent_is_null:
-            for key in allowed:
-                if key not in value:
-                    raise RecordError(join(path, key), "thiếu trường (ghi null nếu không có)")
+        if not _exactly(value, allowed):  # the usual case checked in one step
+            for key in value:
+                if key not in allowed:
+                    raise RecordError(join(path, str(key)), (
+                        f"trường không có trong bản ghi hocba.record/1 (được phép: "
+                        f"{', '.join(allowed)})"))
+            if not absent_is_null:
+                for key in allowed:
+                    if key not in value:
+                        raise RecordError(join(path, key),
+                                          "thiếu trường (ghi null nếu không có)")
         self.value = value
         self.path = path
         self.absent_is_null = absent_is_null
