@@ -233,3 +233,20 @@ def test_hoc_vu_composes_from_the_class_page_and_sees_what_is_missing(db_demo: A
     text = refused.content.decode()
     assert "Chưa thể tạo học bạ" in text and "Học kì II chưa được hiệu trưởng khoá" in text
     assert not HocBaRecord.objects.filter(school_class=running).exists()
+
+
+def test_a_value_the_record_refuses_is_named_and_nothing_is_kept(db_demo: Any) -> None:
+    """The roster let a malformed identity number through (an old import, say): the
+    record's own check names it (CV 2088 PL1 Phụ lục 1.1: SO_CCCD_GIAO_VIEN_CHU_NHIEM) and
+    no record and no book is created."""
+    school_class = _class("27260002", "2024-2025", "8B")
+    teacher = school_class.homeroom_teacher
+    type(teacher).objects.filter(pk=teacher.pk).update(personal_id="999999999999")
+    principal = _principal(school_class.school, school_class.school_year)
+    books_before = Book.objects.count()
+    with pytest.raises(compose.CompositionRefused) as refused:
+        compose.compose_class(principal, school_class)
+    messages = [m for items in refused.value.gaps.items.values() for m in items]
+    assert any("identity_number" in m and "“999”" in m for m in messages), messages[:3]
+    assert not HocBaRecord.objects.filter(school_class=school_class).exists()
+    assert Book.objects.count() == books_before

@@ -23,7 +23,7 @@ from django.utils import timezone
 from hocba.accounts.authz import require
 from hocba.audit.services import record_write
 from hocba.domain.access import Action
-from hocba.domain.record import HocBa, sha256_hex
+from hocba.domain.record import HocBa, RecordError, sha256_hex
 from hocba.gradebook.models import TermLock
 from hocba.organisation.models import School, SchoolYear
 from hocba.records import results
@@ -95,7 +95,7 @@ def compose_class(user: Any, school_class: SchoolClass, *, now: datetime | None 
             "composed_at": _vn_now(now),
             "school_year": year.name,
             "school": school,
-            "student": student_part(res.student, gaps, who, primary=res.regime == "tt27"),
+            "student": student_part(res.student, gaps, who),
             "class": {"name": school_class.name, "grade": school_class.grade},
             "history": histories.of(res.student),
             "created_on": timezone.localdate(now).isoformat(),
@@ -117,7 +117,13 @@ def compose_class(user: Any, school_class: SchoolClass, *, now: datetime | None 
             draft["lookup_code"] = str(uuid.uuid4())
             draft["book"] = {"level": book.level, "registry_number": book.registry_number,
                              "first_year": book.opened_year.name}
-            hocba = HocBa.from_json(draft)
+            try:
+                hocba = HocBa.from_json(draft)
+            except RecordError as exc:
+                # A value the roster or gradebook let through but the record refuses (a
+                # signer's malformed identity number, say): named, and nothing is kept.
+                gaps.add(f"{student.full_name} ({student.student_code})", str(exc))
+                continue
             canonical = hocba.canonical_bytes()
             rows.append(HocBaRecord(
                 book=book, student=student, school=school_class.school, school_year=year,
@@ -125,6 +131,8 @@ def compose_class(user: Any, school_class: SchoolClass, *, now: datetime | None 
                 canonical=canonical.decode(), identity_hash=sha256_hex(canonical),
                 composed_by=user, composed_at=now,
             ))
+        if gaps:
+            raise CompositionRefused(school_class, gaps)  # rolls back the books opened
         # One insert for the class; the audit event lists every record it created (bulk
         # inserts send no per-row signal).
         created = HocBaRecord.objects.bulk_create(rows)

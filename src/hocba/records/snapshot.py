@@ -60,7 +60,7 @@ def _place_of_issue(place: str) -> str:
     return place
 
 
-def student_part(student: Student, gaps: Gaps, who: str, *, primary: bool) -> dict[str, Any]:
+def student_part(student: Student, gaps: Gaps, who: str) -> dict[str, Any]:
     required = {
         "Số định danh cá nhân": student.personal_id,
         "Họ tên mẹ (hoặc người giám hộ)": student.mother_name or student.guardian_name,
@@ -71,7 +71,6 @@ def student_part(student: Student, gaps: Gaps, who: str, *, primary: bool) -> di
     for label, value in required.items():
         if not value:
             gaps.add(who, f"Hồ sơ học sinh: thiếu {label.lower()}")
-    del primary  # the same identity fields on both levels (PL IV copies PL II)
     return {
         "code": student.student_code,
         "identity_number": student.personal_id or "",
