@@ -35,7 +35,7 @@ def results_of(pw: PrimaryWorld) -> dict[str, Any]:
 
 def save(pw: PrimaryWorld, pupil: Any, point: int, version: int = 0, **values: str) -> int:
     return primary_summary_services.save_records(pw.homeroom, pw.class_4a, [
-        primary_summary_services.RecordEdit(pupil, point, values, version)])
+        primary_summary_services.RecordEdit(pupil, point, values, version)]).written
 
 
 # --- TT 27/2020 Điều 9.2, 11, 13: the engine's results ------------------------------------

@@ -106,12 +106,24 @@ class TermLock(models.Model):
         return f"{self.school} — {self.school_year} — HK{self.term}"
 
 
+TARGETS = ("result", "primary_result", "class_record", "primary_class_record")
+
+
+def _exactly_one(names: tuple[str, ...]) -> models.Q:
+    """Exactly one of the foreign keys ``names`` is set."""
+    q = models.Q()
+    for chosen in names:
+        q |= models.Q(**{f"{n}__isnull": n != chosen for n in names})
+    return q
+
+
 class CorrectionRequest(models.Model):
     """A teacher's change to a locked term, waiting for the principal (HCMC QĐ 1789 Điều 13).
 
-    It points to exactly one result: a TT 22 ``result``, a TT 27 ``primary_result`` or the
+    It points to exactly one result: a TT 22 ``result``, a TT 27 ``primary_result``, the
     GVCN's TT 22 ``class_record`` (rèn luyện, absences, comment; ``field`` is then a key of
-    ``models_class.RECORD_FIELDS``)."""
+    ``models_class.RECORD_FIELDS``) or the GVCN's TT 27 ``primary_class_record`` (qualities,
+    competences, comments, end-of-year facts; ``field`` is then the model field's name)."""
 
     class Status(models.TextChoices):
         PENDING = "cho_duyet", "Chờ duyệt"
@@ -125,7 +137,10 @@ class CorrectionRequest(models.Model):
                                        related_name="corrections")
     class_record = models.ForeignKey("gradebook.ClassTermRecord", on_delete=models.PROTECT,
                                      null=True, blank=True, related_name="corrections")
-    field = models.CharField("ô", max_length=12)
+    primary_class_record = models.ForeignKey("gradebook.PrimaryClassRecord",
+                                             on_delete=models.PROTECT, null=True, blank=True,
+                                             related_name="corrections")
+    field = models.CharField("ô", max_length=30)
     old_value = models.CharField("giá trị cũ", max_length=2000, blank=True)
     new_value = models.CharField("giá trị mới", max_length=2000, blank=True)
     reason = models.TextField("lí do")
@@ -146,14 +161,8 @@ class CorrectionRequest(models.Model):
     class Meta:
         ordering = ["-requested_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(result__isnull=False, primary_result__isnull=True,
-                                   class_record__isnull=True)
-                | models.Q(result__isnull=True, primary_result__isnull=False,
-                           class_record__isnull=True)
-                | models.Q(result__isnull=True, primary_result__isnull=True,
-                           class_record__isnull=False),
-                name="correction_of_exactly_one_result"),
+            models.CheckConstraint(condition=_exactly_one(TARGETS),
+                                   name="correction_of_exactly_one_result"),
         ]
         verbose_name = "đề nghị sửa điểm"
         verbose_name_plural = "đề nghị sửa điểm"
@@ -162,10 +171,11 @@ class CorrectionRequest(models.Model):
         return f"{self.target} — {self.field}: {self.old_value} → {self.new_value}"
 
     @property
-    def target(self) -> TermResult | PrimarySubjectResult | ClassTermRecord:
-        """The row the request changes (student and class alike for all three; a subject for
+    def target(self) -> TermResult | PrimarySubjectResult | ClassTermRecord | PrimaryClassRecord:
+        """The row the request changes (student and class alike for all four; a subject for
         the two subject results)."""
-        target = self.result or self.primary_result or self.class_record
+        target = (self.result or self.primary_result or self.class_record
+                  or self.primary_class_record)
         assert target is not None  # the check constraint: exactly one is set
         return target
 
@@ -176,6 +186,8 @@ class CorrectionRequest(models.Model):
             return Point(self.primary_result.point).label
         if self.class_record is not None:
             return Term(self.class_record.term).label
+        if self.primary_class_record is not None:
+            return Point(self.primary_class_record.point).label
         assert self.result is not None
         return Term(self.result.term).label
 
@@ -187,11 +199,24 @@ class CorrectionRequest(models.Model):
             return kind_label(self.field)
         if self.class_record is not None:
             return RECORD_FIELDS[self.field].label
+        if self.primary_class_record is not None:
+            from hocba.gradebook.summary_corrections import primary_label
+
+            return primary_label(self.field)
         return self.field.upper()
+
+    @property
+    def is_class_record(self) -> bool:
+        """A request on the GVCN's class summary rather than on a subject's sheet."""
+        return self.class_record_id is not None or self.primary_class_record_id is not None
 
     def _shown(self, stored: str) -> str:
         if self.class_record is not None:
             return RECORD_FIELDS[self.field].shown(stored)
+        if self.primary_class_record is not None:
+            from hocba.gradebook.summary_corrections import primary_shown
+
+            return primary_shown(self.field, stored)
         if self.field == "nhan_xet" or self.field.endswith("_nx"):
             return stored
         return {"D": "Đ", "CD": "CĐ"}.get(stored, stored.replace(".", ","))
@@ -205,7 +230,7 @@ class CorrectionRequest(models.Model):
     def new_shown(self) -> str:
         return self._shown(self.new_value)
 from hocba.gradebook.models_class import RECORD_FIELDS, ClassTermRecord  # noqa: E402
-from hocba.gradebook.models_primary import (  # noqa: E402,F401
+from hocba.gradebook.models_primary import (  # noqa: E402
     Point,
     PrimaryClassRecord,
     PrimarySubjectResult,

@@ -5,10 +5,12 @@ award) and the supplementary evaluation of a pupil rated Chưa hoàn thành (Đi
 
 Writes are authorised on the class (``Action.EDIT_RESULTS``: the GVCN's class-level results),
 validated whole, refused on a stale version with the name of who changed the row, written in
-one transaction (all or nothing) and audited. A point whose term is locked cannot be changed
-here. The supplementary evaluation comes after the year's results are closed (by 15 August),
-so the lock of term II does not stop it; it never changes the year's own values: the engine
-reports the result "after supplementary evaluation" beside the year's.
+one transaction (all or nothing) and audited. At a point whose term the principal has locked a
+changed row is not written: each changed value becomes a correction request with the GVCN's
+reason, which the principal decides on the locks page (HCMC QĐ 1789 Điều 13;
+``summary_corrections``). The supplementary evaluation comes after the year's results are
+closed (by 15 August), so the lock of term II does not stop it; it never changes the year's
+own values: the engine reports the result "after supplementary evaluation" beside the year's.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from hocba.domain.access import Action
 from hocba.domain.assessment.tt27 import COMPETENCES, QUALITIES, takes_test
 from hocba.domain.text import clean
 from hocba.gradebook.cells import COMMENT_MAX, CellError
-from hocba.gradebook.models import PrimaryClassRecord
+from hocba.gradebook.models import CorrectionRequest, PrimaryClassRecord
 from hocba.gradebook.primary_cells import (
     END_OF_YEAR,
     POINT_LABELS,
@@ -47,6 +49,7 @@ from hocba.gradebook.primary_evaluation import (
     studied,
 )
 from hocba.gradebook.selectors import lock_of
+from hocba.gradebook.summary_corrections import reason_required, request_corrections
 from hocba.roster.models import SchoolClass, Student
 
 RATINGS = QUALITIES + COMPETENCES
@@ -77,6 +80,15 @@ class PrimarySummaryError(ValueError):
 
 def field_label(name: str) -> str:
     return rating_label(name).lower() if name in RATINGS else LABELS[name]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a save did: rows written now (open terms) and the correction requests sent to the
+    principal for points of locked terms (HCMC QĐ 1789 Điều 13)."""
+
+    written: int
+    requests: list[CorrectionRequest]
 
 
 @dataclass(frozen=True)
@@ -168,14 +180,35 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def _write(user: Any, role: str, school_class: SchoolClass, student: Student, point: int,
-           expected: int, values: dict[str, Any], action: str) -> tuple[bool, str]:
-    """Apply ``values`` to the pupil's record of the point. (written, conflict message)."""
+def _row(school_class: SchoolClass, student: Student, point: int, values: dict[str, Any]
+         ) -> tuple[PrimaryClassRecord, dict[str, list[Any]]]:
+    """The pupil's record of the point, locked for update, and the values that change it
+    (model field → [old, new])."""
     rec, _ = PrimaryClassRecord.objects.get_or_create(student=student,
                                                       school_class=school_class, point=point)
     rec = PrimaryClassRecord.objects.select_for_update(of=("self",)).select_related(
-        "student", "updated_by").get(pk=rec.pk)
-    changes = {k: [getattr(rec, k), v] for k, v in values.items() if getattr(rec, k) != v}
+        "student", "updated_by", "school_class__school").get(pk=rec.pk)
+    return rec, {k: [getattr(rec, k), v] for k, v in values.items() if getattr(rec, k) != v}
+
+
+def _request(user: Any, role: str, school_class: SchoolClass, edit: RecordEdit,
+             values: dict[str, Any], reason: str) -> tuple[list[CorrectionRequest], str, str]:
+    """A locked term's point (QĐ 1789 Điều 13): one request per changed value, nothing
+    written. (requests, conflict message, reason missing message)."""
+    rec, changes = _row(school_class, edit.student, edit.point, values)
+    if not changes:
+        return [], "", ""
+    if rec.version != edit.expected_version:
+        return [], _stale(rec), ""
+    if not reason:
+        return [], "", reason_required(rec)
+    return request_corrections(user, role, rec, changes, reason), "", ""
+
+
+def _write(user: Any, role: str, school_class: SchoolClass, student: Student, point: int,
+           expected: int, values: dict[str, Any], action: str) -> tuple[bool, str]:
+    """Apply ``values`` to the pupil's record of the point. (written, conflict message)."""
+    rec, changes = _row(school_class, student, point, values)
     if not changes:
         return False, ""
     if rec.version != expected:
@@ -195,15 +228,19 @@ def _write(user: Any, role: str, school_class: SchoolClass, student: Student, po
     return True, ""
 
 
-def save_records(user: Any, school_class: SchoolClass, edits: list[RecordEdit]) -> int:
-    """Save the GVCN's changed rows, all or nothing. Returns the number of rows written.
+def save_records(user: Any, school_class: SchoolClass, edits: list[RecordEdit],
+                 reason: str = "") -> Saved:
+    """Save the GVCN's changed rows, all or nothing. At a point of a locked term a changed
+    row is not written: each changed value becomes a correction request with ``reason``
+    (required; HCMC QĐ 1789 Điều 13).
 
     Raises PermissionDenied (not the class's GVCN) or PrimarySummaryError (impossible
-    values, a locked term, a pupil not in the class, a row changed by someone else since the
-    page was loaded — with their name); nothing is written then."""
+    values, a locked term's change without a reason, a pupil not in the class, a row changed
+    by someone else since the page was loaded — with their name); nothing is written then."""
     decision = require(user, Action.EDIT_RESULTS, school_class)
     members = {s.pk for s in class_members(school_class)}
     locked = {t for t in (1, 2) if lock_of(school_class, t) is not None}
+    reason = clean(reason)
     parsed, problems = [], []
     for edit in edits:
         if edit.point not in POINT_LABELS:
@@ -213,27 +250,29 @@ def save_records(user: Any, school_class: SchoolClass, edits: list[RecordEdit]) 
         if edit.student.pk not in members:
             problems.append(f"{edit.student.full_name} không còn học lớp {school_class.name}.")
             continue
-        if POINT_TERM[edit.point] in locked:
-            problems.append(f"{edit.student.full_name}, {POINT_PHRASES[edit.point]}: "
-                            "học kì đã khoá, không sửa được tổng hợp lớp.")
-            continue
         values, wrong = _parse(edit)
         problems += wrong
         parsed.append((edit, values))
     if problems:
         raise PrimarySummaryError(problems)
-    written, conflicts = 0, []
+    written, requests, conflicts, unexplained = 0, [], [], []
     with transaction.atomic():
         for edit, values in parsed:
-            done, conflict = _write(user, decision.role_label, school_class, edit.student,
-                                    edit.point, edit.expected_version, values,
-                                    "sua_tong_hop_lop")
-            written += done
+            if POINT_TERM[edit.point] in locked:
+                made, conflict, why = _request(user, decision.role_label, school_class, edit,
+                                               values, reason)
+                requests += made
+                unexplained += [why] if why else []
+            else:
+                done, conflict = _write(user, decision.role_label, school_class,
+                                        edit.student, edit.point, edit.expected_version,
+                                        values, "sua_tong_hop_lop")
+                written += done
             if conflict:
                 conflicts.append(conflict)
-        if conflicts:  # leaving the block by an exception rolls every row back
-            raise PrimarySummaryError(conflicts, conflict=True)
-    return written
+        if conflicts or unexplained:  # leaving the block by an exception rolls every row back
+            raise PrimarySummaryError(conflicts + unexplained, conflict=bool(conflicts))
+    return Saved(written, requests)
 
 
 @dataclass(frozen=True)

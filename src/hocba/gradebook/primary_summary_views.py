@@ -17,6 +17,7 @@ from hocba.gradebook import primary_summary_page as page
 from hocba.gradebook import primary_summary_services as services
 from hocba.gradebook.primary_cells import POINT_BY_CODE
 from hocba.gradebook.primary_evaluation import NotPrimary
+from hocba.gradebook.summary_corrections import pending_count
 from hocba.roster.models import SchoolClass
 
 
@@ -38,28 +39,38 @@ def class_summary(request: HttpRequest, class_id: int) -> HttpResponse:
             raise PermissionDenied("Chỉ giáo viên chủ nhiệm lớp được sửa tổng hợp lớp.")
         try:
             if request.POST.get("thao_tac") == "bo_sung":
-                saved = services.save_supplementary(request.user, school_class,
-                                                    _supplementary(request, data))
+                saved = services.Saved(services.save_supplementary(
+                    request.user, school_class, _supplementary(request, data)), [])
             else:
                 saved = services.save_records(request.user, school_class,
-                                              _edits(request, data))
+                                              _edits(request, data),
+                                              request.POST.get("ly_do", ""))
         except services.PrimarySummaryError as exc:
             for problem in exc.problems:
                 messages.error(request, problem)
             _keep_typed(request, data)
             status = 409 if exc.conflict else 400
         else:
-            if saved:
-                messages.success(request, f"Đã lưu {saved} dòng.")
-            else:
-                messages.info(request, "Không có gì thay đổi.")
+            _report(request, saved)
             return redirect(f"{request.path}?diem={data.point_code}")
     else:
         record_read(request.user, school_class, detail={
             "tong_hop_lop": True, "thoi_diem": data.point,
             "hoc_sinh": [r.student.student_code for r in data.rows]})
     return render(request, "gradebook/primary/summary.html", {
-        "summary": data, "school_class": school_class}, status=status)
+        "summary": data, "school_class": school_class,
+        "pending": pending_count(school_class) if data.locked else 0,
+        "reason": request.POST.get("ly_do", "")}, status=status)
+
+
+def _report(request: HttpRequest, saved: services.Saved) -> None:
+    if saved.written:
+        messages.success(request, f"Đã lưu {saved.written} dòng.")
+    if saved.requests:
+        messages.success(request, f"Đã gửi {len(saved.requests)} đề nghị sửa tổng hợp lớp "
+                                  "cho Hiệu trưởng duyệt (Quy chế 1789/QĐ-SGDĐT Điều 13).")
+    if not saved.written and not saved.requests:
+        messages.info(request, "Không có gì thay đổi.")
 
 
 def _shown(request: HttpRequest, sid: int) -> dict[str, Any]:

@@ -196,10 +196,12 @@ def corrections_of(school: School, status: str | None = None) -> QuerySet[Correc
     requests = CorrectionRequest.objects.filter(
         Q(result__school_class__school=school)
         | Q(primary_result__school_class__school=school)
-        | Q(class_record__school_class__school=school)).select_related(
+        | Q(class_record__school_class__school=school)
+        | Q(primary_class_record__school_class__school=school)).select_related(
         "result__student", "result__school_class", "result__subject", "primary_result__student",
         "primary_result__school_class", "primary_result__subject", "class_record__student",
-        "class_record__school_class", "requested_by", "decided_by")
+        "class_record__school_class", "primary_class_record__student",
+        "primary_class_record__school_class", "requested_by", "decided_by")
     if status:
         requests = requests.filter(status=status)
     return requests

@@ -232,7 +232,7 @@ def decide_correction(principal: Any, correction: CorrectionRequest, approve: bo
         from hocba.gradebook import primary_services
 
         return primary_services.decide_correction(principal, correction, approve, note)
-    if correction.class_record_id is not None:  # the GVCN's class record: rèn luyện, absences
+    if correction.is_class_record:  # the GVCN's class record (TT 22 or TT 27)
         from hocba.gradebook import summary_corrections
 
         return summary_corrections.decide_correction(principal, correction, approve, note)

@@ -165,7 +165,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     correction = get_object_or_404(
         CorrectionRequest.objects.select_related("result__school_class__school",
                                                  "primary_result__school_class__school",
-                                                 "class_record__school_class__school"), pk=pk)
+                                                 "class_record__school_class__school",
+                                                 "primary_class_record__school_class__school"),
+        pk=pk)
     approve = request.POST.get("thao_tac") == "duyet"
     try:
         services.decide_correction(request.user, correction, approve,

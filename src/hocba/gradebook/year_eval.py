@@ -122,8 +122,10 @@ def load_class_year(school_class: SchoolClass) -> ClassYear:
         school_class=school_class).select_related("updated_by")}
     summer = {s.student_id: s for s in SummerConduct.objects.filter(
         school_class=school_class).select_related("updated_by")}
+    # In entry order: messages about several re-tests then come in a stable order on every
+    # database (PostgreSQL returns unordered rows in no fixed order).
     retests = {(r.student_id, r.subject.code): r for r in SubjectRetest.objects.filter(
-        school_class=school_class).select_related("subject", "updated_by")}
+        school_class=school_class).select_related("subject", "updated_by").order_by("pk")}
     teachers = {a.subject.code: a.teacher for a in TeachingAssignment.objects.filter(
         school_class=school_class).select_related("subject", "teacher")}
     return ClassYear(school_class, curriculum, members, results, records, summer, retests,
