@@ -12,6 +12,8 @@ fc-list 2>/dev/null | grep -qi "Liberation Serif" || need_apt+=(fonts-liberation
 # pdftoppm) and zbar (zbarimg reads the QR code back).
 command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
+# certutil: an NSS database in which pdfsig trusts the demo root CA.
+command -v certutil >/dev/null || need_apt+=(libnss3-tools)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "• apt-get install ${need_apt[*]}"

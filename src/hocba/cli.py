@@ -38,19 +38,12 @@ def _migrate(verbosity: int = 0) -> None:
 
 
 def _ensure_pki() -> Path:
-    """The demo PKI. Until the signing issue lands this is a marked placeholder."""
+    """The demo PKI in var/pki: root and issuing CA, CRL, README (demo only; reused)."""
     from django.conf import settings
 
-    pki = Path(settings.VAR_DIR) / "pki"
-    pki.mkdir(exist_ok=True)
-    marker = pki / "README.txt"
-    if not marker.exists():
-        marker.write_text(
-            "PKI demo (tạm thời): chứng thư số, CRL, OCSP và TSA sẽ được sinh tại đây khi "
-            "chức năng ký số được xây dựng.\n",
-            encoding="utf-8",
-        )
-    return pki
+    from hocba.signing import ensure_demo_pki
+
+    return ensure_demo_pki(Path(settings.VAR_DIR) / "pki").directory
 
 
 def _print_logins(logins: list[Any], host: str, port: int) -> None:
