@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from hocba.accounts.authz import require
 from hocba.accounts.targets import ClassSubject
 from hocba.audit.models import AuditEvent
-from hocba.audit.services import record, record_denied
+from hocba.audit.services import record
 from hocba.curriculum.models import Subject
 from hocba.domain.access import Action
 from hocba.gradebook.cells import CellError
@@ -36,8 +35,13 @@ from hocba.gradebook.primary_cells import (
     split,
 )
 from hocba.gradebook.primary_selectors import point_lock, shape_of, stored_value
-from hocba.gradebook.selectors import is_principal_of
-from hocba.gradebook.services import CellConflict, GradebookError, ReasonRequired
+from hocba.gradebook.services import (
+    CellConflict,
+    GradebookError,
+    ReasonRequired,
+    close_correction,
+    require_principal,
+)
 from hocba.roster.models import SchoolClass, Student
 
 
@@ -177,10 +181,8 @@ def decide_correction(principal: Any, correction: CorrectionRequest, approve: bo
     target = correction.primary_result
     assert target is not None
     school_class = target.school_class
-    if not is_principal_of(principal, school_class.school, school_class.school_year):
-        reason = f"Chỉ Hiệu trưởng của {school_class.school.name} được duyệt đề nghị sửa điểm."
-        record_denied(principal, Action.EDIT_RESULTS, school_class.school, reason)
-        raise PermissionDenied(reason)
+    require_principal(principal, school_class.school, school_class.school_year,
+                      "duyệt đề nghị sửa điểm")
     with transaction.atomic():
         correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
         if correction.status != CorrectionRequest.Status.PENDING:
@@ -194,16 +196,7 @@ def decide_correction(principal: Any, correction: CorrectionRequest, approve: bo
             raise GradebookError(correction.field, (
                 f"Ô {shape.label(correction.field)} đã đổi thành {current or '(trống)'} sau "
                 "khi có đề nghị; hãy từ chối và để giáo viên đề nghị lại."))
-        correction.status = (CorrectionRequest.Status.APPROVED if approve
-                             else CorrectionRequest.Status.REJECTED)
-        correction.decided_by = principal
-        correction.decided_at = timezone.now()
-        correction.decision_note = note.strip()
-        correction.save()
-        detail = {"o": correction.field, "cu": correction.old_value,
-                  "moi": correction.new_value, "de_nghi": correction.pk,
-                  "nguoi_de_nghi": str(correction.requested_by),
-                  "ly_do": correction.reason, "ghi_chu": correction.decision_note}
+        detail = close_correction(correction, principal, approve, note)
         if approve:
             _apply(principal, row, kind, correction.new_value)
             detail["phien_ban"] = row.version

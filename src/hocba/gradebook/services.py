@@ -194,7 +194,8 @@ def _request_correction(user: Any, sheet: Sheet, row: TermResult, name: str, old
     return _answer(sheet, row, name, correction)
 
 
-def _require_principal(user: Any, school: School, year: SchoolYear | None, what: str) -> None:
+def require_principal(user: Any, school: School, year: SchoolYear | None, what: str) -> None:
+    """Only the school's principal of that year may ``what``; a refusal is audited."""
     if not is_principal_of(user, school, year):
         reason = f"Chỉ Hiệu trưởng của {school.name} được {what}."
         record_denied(user, Action.EDIT_RESULTS, school, reason)
@@ -204,7 +205,7 @@ def _require_principal(user: Any, school: School, year: SchoolYear | None, what:
 def lock_term(principal: Any, school: School, year: SchoolYear, term: int) -> TermLock:
     """Close a term: from now on teachers' changes are correction requests (QĐ 1789 Điều 13,
     Điều 29: the principal opens and closes the entry windows)."""
-    _require_principal(principal, school, year, "khoá học kì")
+    require_principal(principal, school, year, "khoá học kì")
     with transaction.atomic():
         lock, created = TermLock.objects.get_or_create(
             school=school, school_year=year, term=term,
@@ -216,12 +217,27 @@ def lock_term(principal: Any, school: School, year: SchoolYear, term: int) -> Te
 
 
 def unlock_term(principal: Any, school: School, year: SchoolYear, term: int) -> None:
-    _require_principal(principal, school, year, "mở khoá học kì")
+    require_principal(principal, school, year, "mở khoá học kì")
     with transaction.atomic():
         deleted, _ = TermLock.objects.filter(school=school, school_year=year, term=term).delete()
         if deleted:
             record(AuditEvent.Kind.WRITE, "mo_khoa_hoc_ki", actor=principal, obj=school,
                    role="Hiệu trưởng", detail={"nam_hoc": year.name, "hoc_ki": term})
+
+
+def close_correction(correction: CorrectionRequest, principal: Any, approve: bool, note: str
+                     ) -> dict[str, Any]:
+    """Record the principal's decision on a locked, pending request (every kind: TT 22 and
+    TT 27 cells, class records) and return the audit detail the decision is logged with."""
+    correction.status = (CorrectionRequest.Status.APPROVED if approve
+                         else CorrectionRequest.Status.REJECTED)
+    correction.decided_by = principal
+    correction.decided_at = timezone.now()
+    correction.decision_note = note.strip()
+    correction.save()
+    return {"o": correction.field, "cu": correction.old_value, "moi": correction.new_value,
+            "de_nghi": correction.pk, "nguoi_de_nghi": _name(correction.requested_by),
+            "ly_do": correction.reason, "ghi_chu": correction.decision_note}
 
 
 def decide_correction(principal: Any, correction: CorrectionRequest, approve: bool,
@@ -239,7 +255,7 @@ def decide_correction(principal: Any, correction: CorrectionRequest, approve: bo
     result = correction.result
     assert result is not None
     school_class = result.school_class
-    _require_principal(principal, school_class.school, school_class.school_year,
+    require_principal(principal, school_class.school, school_class.school_year,
                        "duyệt đề nghị sửa điểm")
     with transaction.atomic():
         correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
@@ -254,16 +270,7 @@ def decide_correction(principal: Any, correction: CorrectionRequest, approve: bo
                 f"Ô {sheet.shape.label(correction.field)} đã đổi thành "
                 f"{sheet.shape.show(correction.field, current) or '(trống)'} sau khi có đề "
                 "nghị; hãy từ chối và để giáo viên đề nghị lại."))
-        correction.status = (CorrectionRequest.Status.APPROVED if approve
-                             else CorrectionRequest.Status.REJECTED)
-        correction.decided_by = principal
-        correction.decided_at = timezone.now()
-        correction.decision_note = note.strip()
-        correction.save()
-        detail = {"o": correction.field, "cu": correction.old_value,
-                  "moi": correction.new_value, "de_nghi": correction.pk,
-                  "nguoi_de_nghi": _name(correction.requested_by),
-                  "ly_do": correction.reason, "ghi_chu": correction.decision_note}
+        detail = close_correction(correction, principal, approve, note)
         if approve:
             _apply(principal, sheet, row, correction.field, correction.new_value)
             detail["phien_ban"] = row.version

@@ -14,19 +14,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 
 from hocba.audit.models import AuditEvent
-from hocba.audit.services import record, record_denied
-from hocba.domain.access import Action
+from hocba.audit.services import record
 from hocba.gradebook.models import CorrectionRequest
 from hocba.gradebook.models_class import RECORD_FIELDS, ClassTermRecord
 from hocba.gradebook.models_primary import PrimaryClassRecord, RatingChoice
 from hocba.gradebook.primary_cells import POINT_PHRASES
-from hocba.gradebook.selectors import is_principal_of
-from hocba.gradebook.services import GradebookError
+from hocba.gradebook.services import GradebookError, close_correction, require_principal
 from hocba.gradebook.year_eval import TERM_LABEL
 from hocba.roster.models import SchoolClass
 
@@ -163,11 +160,8 @@ def decide_correction(principal: Any, correction: CorrectionRequest, approve: bo
     target = correction.target
     assert isinstance(target, ClassTermRecord | PrimaryClassRecord)
     school_class = target.school_class
-    if not is_principal_of(principal, school_class.school, school_class.school_year):
-        reason = (f"Chỉ Hiệu trưởng của {school_class.school.name} được duyệt đề nghị sửa "
-                  "tổng hợp lớp.")
-        record_denied(principal, Action.EDIT_RESULTS, school_class.school, reason)
-        raise PermissionDenied(reason)
+    require_principal(principal, school_class.school, school_class.school_year,
+                      "duyệt đề nghị sửa tổng hợp lớp")
     with transaction.atomic():
         correction = CorrectionRequest.objects.select_for_update().get(pk=correction.pk)
         if correction.status != CorrectionRequest.Status.PENDING:
@@ -179,16 +173,7 @@ def decide_correction(principal: Any, correction: CorrectionRequest, approve: bo
                 f"{rec.student.full_name}, {label.lower()} {_when(rec)} đã đổi "
                 f"thành {shown or '(trống)'} sau khi có đề nghị; hãy từ chối và "
                 "để giáo viên chủ nhiệm đề nghị lại."))
-        correction.status = (CorrectionRequest.Status.APPROVED if approve
-                             else CorrectionRequest.Status.REJECTED)
-        correction.decided_by = principal
-        correction.decided_at = timezone.now()
-        correction.decision_note = note.strip()
-        correction.save()
-        detail: dict[str, Any] = {
-            "o": correction.field, "cu": correction.old_value, "moi": correction.new_value,
-            "de_nghi": correction.pk, "nguoi_de_nghi": str(correction.requested_by),
-            "ly_do": correction.reason, "ghi_chu": correction.decision_note}
+        detail = close_correction(correction, principal, approve, note)
         if approve:
             _apply(rec, correction.field, correction.new_value)
             rec.version += 1
