@@ -73,6 +73,15 @@ COLUMNS: dict[Action, set[str]] = {
                      "other_province", "student", "student_other_school"},
     A.VIEW_AUDIT: {"school", "school_other_area", "school_other_province", "province",
                    "other_province"},
+    # The signing chain is asked on a class, a class × subject and the school.
+    A.SIGN_RECORDS: {"school", "school_other_area", "6A", "6B", "6A_last_year",
+                     "class_other_school", "6A_math", "6A_literature"},
+    A.SEAL_RECORDS: {"school", "school_other_area", "6A", "6A_last_year", "class_other_school"},
+    A.REVOKE_RECORDS: {"school", "school_other_area", "6A", "6A_last_year",
+                       "class_other_school"},
+    A.APPROVE_CORRECTION: {"school", "school_other_area", "school_other_province"},
+    A.REGISTER_CERTIFICATE: {"school", "school_other_area", "school_other_province"},
+    A.APPROVE_CERTIFICATE: {"school", "school_other_area", "school_other_province"},
 }
 
 # Scopes named once, as the test world lays them out.
@@ -99,6 +108,9 @@ ALLOWED: dict[Role, dict[Action, set[str]]] = {
         A.VIEW_AUDIT: {"school", "school_other_area", "province"},
         A.ASSIGN_ROLES: {"school", "school_other_area", "province", "student",
                          "student_other_school"},
+        # Certificates of THPT schools and corrections after the closing date, in its province.
+        A.APPROVE_CERTIFICATE: {"school", "school_other_area"},
+        A.APPROVE_CORRECTION: {"school", "school_other_area"},
     },
     Role.PHONG_OFFICER: {
         A.VIEW_SCHOOL: {"school", "6A", "6B", "6A_last_year"},
@@ -107,11 +119,13 @@ ALLOWED: dict[Role, dict[Action, set[str]]] = {
                          "6A_last_year"},
         A.VIEW_RESULTS: AREA_RESULTS,
         A.VIEW_AUDIT: {"school"},
+        A.APPROVE_CERTIFICATE: {"school"},  # TH and THCS schools of its area
     },
     # QĐ 1789 Điều 5: assigns rights, never reads or writes results.
     Role.SCHOOL_ADMIN: {
         A.VIEW_SCHOOL: SCHOOL_THIS_YEAR_SCHOOLS, A.VIEW_STAFF: {"school"},
         A.VIEW_STUDENT: SCHOOL_THIS_YEAR_STUDENTS, A.ASSIGN_ROLES: {"school", "student"},
+        A.REGISTER_CERTIFICATE: {"school"},
     },
     Role.PRINCIPAL: {
         A.VIEW_SCHOOL: SCHOOL_THIS_YEAR_SCHOOLS, A.VIEW_STAFF: {"school"},
@@ -120,6 +134,11 @@ ALLOWED: dict[Role, dict[Action, set[str]]] = {
         A.COMPOSE_RECORDS: {"school", "6A"},
         # QĐ 1789 Điều 28: approves re-tests and summer training; this school, this year.
         A.REASSESS: {"6A", "6B", "results", "results_6B", "6A_math"},
+        # CBQL signs the school's records, this year; revokes and replaces them; registers the
+        # school's certificate (QĐ 1789 Điều 28).
+        A.SIGN_RECORDS: {"school", "6A", "6B", "6A_math", "6A_literature"},
+        A.REVOKE_RECORDS: {"school", "6A"},
+        A.REGISTER_CERTIFICATE: {"school"},
     },
     Role.VICE_PRINCIPAL: {
         A.VIEW_SCHOOL: SCHOOL_THIS_YEAR_SCHOOLS, A.VIEW_STAFF: {"school"},
@@ -128,6 +147,7 @@ ALLOWED: dict[Role, dict[Action, set[str]]] = {
     Role.VAN_THU: {
         A.VIEW_SCHOOL: SCHOOL_THIS_YEAR_SCHOOLS, A.VIEW_STUDENT: SCHOOL_THIS_YEAR_STUDENTS,
         A.VIEW_RESULTS: SCHOOL_THIS_YEAR_RESULTS,
+        A.SEAL_RECORDS: {"school", "6A"}, A.REGISTER_CERTIFICATE: {"school"},
     },
     Role.HOC_VU: {
         A.VIEW_SCHOOL: SCHOOL_THIS_YEAR_SCHOOLS, A.VIEW_STAFF: {"school"},
@@ -142,6 +162,7 @@ ALLOWED: dict[Role, dict[Action, set[str]]] = {
         A.VIEW_RESULTS: {"results", "results_math", "6A_math", "6A_literature", "6A"},
         # Class-level results only (conduct, comments); subject scores are the GVBM's.
         A.EDIT_RESULTS: {"results", "6A"},
+        A.SIGN_RECORDS: {"6A", "6A_math", "6A_literature"},
     },
     # Teaches Toán in 6A this year.
     Role.GVBM: {
@@ -149,6 +170,7 @@ ALLOWED: dict[Role, dict[Action, set[str]]] = {
         A.VIEW_STUDENT: {"student", "6A"},
         A.VIEW_RESULTS: {"results_math", "6A_math"},
         A.EDIT_RESULTS: {"results_math", "6A_math"},
+        A.SIGN_RECORDS: {"6A_math"},  # only the subject they teach
     },
     Role.STUDENT: {A.VIEW_STUDENT: {"student"}, A.VIEW_RESULTS: {"results", "results_math"}},
     Role.PARENT: {A.VIEW_STUDENT: {"student"}, A.VIEW_RESULTS: {"results", "results_math"}},

@@ -67,6 +67,14 @@ class Action(StrEnum):
     ASSIGN_ROLES = "roles.assign"
     VIEW_AUDIT = "audit.view"
     COMPOSE_RECORDS = "records.compose"  # create the học bạ of a class once results are final
+    # The signing chain (CV 2088 PL1 III steps 4-7; HCMC QĐ 1789 Điều 14, 17, 20): a subject
+    # teacher signs their subject, the GVCN their class, the principal (CBQL) the school's.
+    SIGN_RECORDS = "records.sign"
+    SEAL_RECORDS = "records.seal"  # the organisation signature that issues (văn thư)
+    REVOKE_RECORDS = "records.revoke"  # revoke and replace before the closing date (Điều 21)
+    APPROVE_CORRECTION = "records.approve_correction"  # after closing: the Sở approves
+    REGISTER_CERTIFICATE = "certificates.register"  # the school's organisation certificate
+    APPROVE_CERTIFICATE = "certificates.approve"  # Phòng or Sở (QĐ 1789 Điều 7-10)
 
     @property
     def label(self) -> str:
@@ -84,6 +92,12 @@ ACTION_LABELS: dict[Action, str] = {
     Action.ASSIGN_ROLES: "phân quyền người dùng",
     Action.VIEW_AUDIT: "xem nhật ký hệ thống",
     Action.COMPOSE_RECORDS: "tạo học bạ số từ kết quả cả năm",
+    Action.SIGN_RECORDS: "ký học bạ số",
+    Action.SEAL_RECORDS: "ký số phát hành học bạ bằng chứng thư số của trường",
+    Action.REVOKE_RECORDS: "thu hồi và thay thế học bạ số",
+    Action.APPROVE_CORRECTION: "duyệt yêu cầu chỉnh lý học bạ số",
+    Action.REGISTER_CERTIFICATE: "đăng ký chứng thư số của trường",
+    Action.APPROVE_CERTIFICATE: "duyệt chứng thư số của trường",
 }
 
 A = Action
@@ -93,26 +107,35 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS, A.VIEW_AUDIT}
     ),
     # The Sở runs the provincial system: it sees its province's log and names school admins.
+    # It approves school certificates (THPT) and corrections after the closing date (CV 2088
+    # PL1 III; QĐ 1789 Điều 7-10, 21); the Phòng approves TH and THCS certificates.
     Role.SO_OFFICER: frozenset(
-        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS, A.VIEW_AUDIT, A.ASSIGN_ROLES}
+        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS, A.VIEW_AUDIT, A.ASSIGN_ROLES,
+         A.APPROVE_CERTIFICATE, A.APPROVE_CORRECTION}
     ),
     Role.PHONG_OFFICER: frozenset(
-        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS, A.VIEW_AUDIT}
+        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS, A.VIEW_AUDIT,
+         A.APPROVE_CERTIFICATE}
     ),
     # HCMC QĐ 1789 Điều 5: the admin assigns rights but cannot touch result data. It sees
     # who the students are, to link student and parent accounts, and nothing of their results.
-    Role.SCHOOL_ADMIN: frozenset({A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.ASSIGN_ROLES}),
+    # CV 2088 PL1 III: "văn thư or admin" declares the school's organisation certificate.
+    Role.SCHOOL_ADMIN: frozenset(
+        {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.ASSIGN_ROLES, A.REGISTER_CERTIFICATE}
+    ),
     # The principal answers for the school's records and sees its log (Điều 29), and
     # approves promotion, re-tests and summer training on the system (Điều 28).
     Role.PRINCIPAL: frozenset(
         {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.EDIT_ROSTER, A.VIEW_RESULTS, A.VIEW_AUDIT,
-         A.COMPOSE_RECORDS, A.REASSESS}
+         A.COMPOSE_RECORDS, A.REASSESS, A.SIGN_RECORDS, A.REVOKE_RECORDS, A.REGISTER_CERTIFICATE}
     ),
     Role.VICE_PRINCIPAL: frozenset(
         {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.VIEW_RESULTS}
     ),
     # Văn thư seals and issues: it must see what it seals, and changes nothing.
-    Role.VAN_THU: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS}),
+    Role.VAN_THU: frozenset(
+        {A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.SEAL_RECORDS, A.REGISTER_CERTIFICATE}
+    ),
     # Học vụ keeps the student records, transfers and imports (Điều 5, 33), and creates the
     # học bạ once the year's results are final (CV 2088 PL1 III, creation steps 1–2). With
     # the principal it organises re-evaluation and summer training (QĐ 1789 Điều 28).
@@ -120,8 +143,12 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         {A.VIEW_SCHOOL, A.VIEW_STAFF, A.VIEW_STUDENT, A.EDIT_ROSTER, A.VIEW_RESULTS,
          A.COMPOSE_RECORDS, A.REASSESS}
     ),
-    Role.GVCN: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.EDIT_RESULTS}),
-    Role.GVBM: frozenset({A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.EDIT_RESULTS}),
+    Role.GVCN: frozenset(
+        {A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.EDIT_RESULTS, A.SIGN_RECORDS}
+    ),
+    Role.GVBM: frozenset(
+        {A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.EDIT_RESULTS, A.SIGN_RECORDS}
+    ),
     Role.STUDENT: frozenset({A.VIEW_STUDENT, A.VIEW_RESULTS}),
     Role.PARENT: frozenset({A.VIEW_STUDENT, A.VIEW_RESULTS}),
 }
@@ -132,7 +159,8 @@ SCHOOL_ROLES = frozenset(
 )
 CLASS_ROLES = frozenset({Role.GVCN, Role.GVBM})
 FAMILY_ROLES = frozenset({Role.STUDENT, Role.PARENT})
-RESULT_ACTIONS = frozenset({A.VIEW_RESULTS, A.EDIT_RESULTS})
+# A subject teacher reads, writes and signs only the subject they teach (QĐ 1789 Điều 5, 32).
+RESULT_ACTIONS = frozenset({A.VIEW_RESULTS, A.EDIT_RESULTS, A.SIGN_RECORDS})
 
 
 @dataclass(frozen=True)
