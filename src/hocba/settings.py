@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "hocba.roster",
     "hocba.gradebook",
     "hocba.records",
+    "hocba.certificates",
+    "hocba.issuance",
     "hocba.audit",
     "hocba.web",
     "django.contrib.admin",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("hocba.audit.urls")),
     path("", include("hocba.gradebook.urls")),
     path("", include("hocba.records.urls")),
+    path("", include("hocba.certificates.urls")),
+    path("", include("hocba.issuance.urls")),
 ]
 
 handler403 = "hocba.web.views.error_403"
