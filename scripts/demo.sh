@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up var/, migrate the embedded SQLite database, generate the demo PKI,
-# seed the demo data if the database is empty, serve on 127.0.0.1:8000, print the logins.
+# seed the demo data if the database is empty, serve on 127.0.0.1:8000, print the logins;
+# the demo PKI's TSA, OCSP responder and CRL run alongside on 127.0.0.1:8765 and stop with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --no-dev

@@ -1,6 +1,8 @@
 """The ``hocba`` command: the operator's verbs.
 
     hocba demo                 set up var/, migrate, demo PKI, seed if empty, serve, print logins
+                               (the PKI's TSA, OCSP and CRL on 127.0.0.1:8765 alongside)
+    hocba pki serve [--port]   serve the demo PKI's TSA, OCSP responder and CRL only
     hocba serve                serve the web application (gunicorn) on 127.0.0.1:8000
     hocba seed [--size large]  generate the deterministic demo data into an empty database
     hocba import classes FILE --school CODE --year 2025-2026 --as USERNAME
@@ -46,6 +48,24 @@ def _ensure_pki() -> Path:
     return ensure_demo_pki(Path(settings.VAR_DIR) / "pki").directory
 
 
+def _start_pki_services(port: int) -> Any:
+    """The demo PKI's TSA, OCSP responder and CRL in a background thread, or None (with a
+    Vietnamese warning) when the port is taken, e.g. by a running ``hocba pki serve``."""
+    from django.conf import settings
+
+    from hocba.signing.services import PkiServices
+
+    try:
+        services = PkiServices.for_directory(Path(settings.VAR_DIR) / "pki", port=port)
+    except OSError as exc:
+        print(f"• Không mở được cổng {port} cho dịch vụ PKI demo (TSA, OCSP, CRL): "
+              f"{exc.strerror}. Chữ ký vẫn tạo được nhưng không có dấu thời gian và OCSP.",
+              file=sys.stderr)
+        return None
+    print(f"• Dịch vụ PKI demo (TSA, OCSP, CRL) tại {services.start()}", flush=True)
+    return services
+
+
 def _print_logins(logins: list[Any], host: str, port: int) -> None:
     print(f"\nhocba đang chạy tại http://{host}:{port}/  (Ctrl+C để dừng)\n")
     print("Tài khoản demo (mật khẩu chung ở cột cuối):")
@@ -66,8 +86,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if generator.is_empty():
         print("• Sinh dữ liệu demo (một lần)…", flush=True)
         generator.seed(size="small", progress=_progress_printer())
+    services = _start_pki_services(args.pki_port)
     _print_logins(generator.demo_logins(), args.host, args.port)
-    return _serve(args.host, args.port, args.workers)
+    try:
+        return _serve(args.host, args.port, args.workers)
+    finally:  # gunicorn's master exits with SystemExit on Ctrl+C or SIGTERM
+        if services is not None:
+            services.stop()
+
+
+def cmd_pki(args: argparse.Namespace) -> int:
+    _django()
+    from django.conf import settings
+
+    from hocba.signing.services import PkiServices
+
+    try:
+        services = PkiServices.for_directory(Path(settings.VAR_DIR) / "pki", args.host,
+                                             args.port)
+    except OSError as exc:
+        print(f"Không mở được cổng {args.port}: {exc.strerror}.", file=sys.stderr)
+        return 1
+    base = services.base_url
+    print(f"PKI demo tại {base}  (Ctrl+C để dừng)\n  TSA  {base}/tsa\n  OCSP {base}/ocsp\n"
+          f"  CRL  {base}/crl\n  CA   {base}/issuing-ca.crt", flush=True)
+    try:
+        services.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def _progress_printer():  # type: ignore[no-untyped-def]
@@ -218,6 +265,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=8000)
         p.add_argument("--workers", type=int, default=2)
         p.set_defaults(func=func)
+        if name == "demo":
+            p.add_argument("--pki-port", type=int, default=8765,
+                           help="cổng của TSA, OCSP và CRL demo (mặc định 8765)")
+
+    p = sub.add_parser("pki", help="PKI demo: dấu thời gian (TSA), OCSP, CRL")
+    pki_sub = p.add_subparsers(dest="pki_command", required=True)
+    p = pki_sub.add_parser("serve", help="chạy TSA, OCSP và CRL của PKI demo")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(func=cmd_pki)
 
     p = sub.add_parser("seed", help="sinh dữ liệu demo vào cơ sở dữ liệu trống")
     p.add_argument("--size", choices=["small", "large"], default="small")

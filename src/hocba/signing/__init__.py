@@ -1,4 +1,6 @@
-"""Signing adapter: the demo PKI today; PAdES and XML signatures build on it.
+"""Signing adapter: the demo PKI and its online services (``services``, ``online``), signer
+backends (``backends``: PKCS#12; ``pkcs11_signer``; ``remote_signer``); PAdES and XML
+signatures build on them.
 
 Django-free, like ``hocba.rendering``. Production replaces the demo PKI with the CA's
 certificates (USB token, remote signing) and points the trust anchors at the Vietnamese roots
@@ -10,6 +12,7 @@ from hocba.signing.pki import (
     DemoPki,
     IssuedCertificate,
     PkiError,
+    ServiceKey,
     ensure_demo_pki,
     trust_anchors,
 )
@@ -19,6 +22,7 @@ __all__ = [
     "DemoPki",
     "IssuedCertificate",
     "PkiError",
+    "ServiceKey",
     "ensure_demo_pki",
     "trust_anchors",
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 ROOT_NAME = "hocba Demo Root CA"
@@ -20,6 +21,8 @@ ISSUING_NAME = "hocba Demo Issuing CA"
 ROOT_YEARS = 10
 ISSUING_YEARS = 5
 END_ENTITY_YEARS = 2
+SERVICE_YEARS = 2  # the time-stamp authority, renewed like a signer
+OCSP_RESPONDER_VALIDITY = dt.timedelta(days=30)
 CRL_VALIDITY = dt.timedelta(days=7)
 CLOCK_SKEW = dt.timedelta(hours=1)
 
@@ -50,6 +53,11 @@ def new_key() -> ec.EllipticCurvePrivateKey:
 
 def _years(start: dt.datetime, years: int) -> dt.datetime:
     return start + dt.timedelta(days=365 * years + years // 4)
+
+
+def demo_name(common_name: str) -> x509.Name:
+    """The name of one of the demo PKI's own parts (CAs, TSA, OCSP responder)."""
+    return _ca_name(common_name)
 
 
 def _ca_name(common_name: str) -> x509.Name:
@@ -101,33 +109,78 @@ def make_signer(subject: x509.Name, key: ec.EllipticCurvePrivateKey, issuer: x50
                 issuer_key: ec.EllipticCurvePrivateKey, urls: Urls,
                 now: dt.datetime) -> x509.Certificate:
     """A signing certificate: digitalSignature + nonRepudiation, document-signing EKU."""
-    usage = x509.KeyUsage(digital_signature=True, content_commitment=True,
-                          key_encipherment=False, data_encipherment=False, key_agreement=False,
-                          key_cert_sign=False, crl_sign=False, encipher_only=False,
-                          decipher_only=False)
-    not_after = min(_years(now, END_ENTITY_YEARS), issuer.not_valid_after_utc)
-    return (
+    return certify(subject, key.public_key(), issuer, issuer_key, urls, now)
+
+
+def certify(subject: x509.Name, public_key: CertificatePublicKeyTypes, issuer: x509.Certificate,
+            issuer_key: ec.EllipticCurvePrivateKey, urls: Urls,
+            now: dt.datetime) -> x509.Certificate:
+    """A signing certificate for a key the CA never sees (a USB token's, a remote signer's)."""
+    builder = _end_entity(subject, public_key, issuer, issuer_key, urls, now, END_ENTITY_YEARS,
+                          _usage(content_commitment=True))
+    return (builder.add_extension(x509.ExtendedKeyUsage(SIGNER_EKU), critical=False)
+            .sign(issuer_key, hashes.SHA256()))
+
+
+def make_tsa(subject: x509.Name, key: ec.EllipticCurvePrivateKey, issuer: x509.Certificate,
+             issuer_key: ec.EllipticCurvePrivateKey, urls: Urls,
+             now: dt.datetime) -> x509.Certificate:
+    """The time-stamp authority's certificate: the only purpose timeStamping, critical (RFC 3161
+    §2.3, which openssl ts -verify and pyHanko enforce)."""
+    builder = _end_entity(subject, key.public_key(), issuer, issuer_key, urls, now,
+                          SERVICE_YEARS, _usage(content_commitment=True))
+    return (builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                                  critical=True)
+            .sign(issuer_key, hashes.SHA256()))
+
+
+def make_ocsp_responder(subject: x509.Name, key: ec.EllipticCurvePrivateKey,
+                        issuer: x509.Certificate, issuer_key: ec.EllipticCurvePrivateKey,
+                        urls: Urls, now: dt.datetime) -> x509.Certificate:
+    """A responder the issuing CA delegates to (RFC 6960 §4.2.2.2: EKU OCSPSigning); its own
+    status is not checked (id-pkix-ocsp-nocheck, §4.2.2.2.1), so it lives briefly."""
+    builder = _end_entity(subject, key.public_key(), issuer, issuer_key, urls, now,
+                          None, _usage(content_commitment=False), with_revocation=False)
+    return (builder
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]),
+                           critical=False)
+            .add_extension(x509.OCSPNoCheck(), critical=False)
+            .sign(issuer_key, hashes.SHA256()))
+
+
+def _usage(*, content_commitment: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(digital_signature=True, content_commitment=content_commitment,
+                         key_encipherment=False, data_encipherment=False, key_agreement=False,
+                         key_cert_sign=False, crl_sign=False, encipher_only=False,
+                         decipher_only=False)
+
+
+def _end_entity(subject: x509.Name, public_key: CertificatePublicKeyTypes,
+                issuer: x509.Certificate, issuer_key: ec.EllipticCurvePrivateKey, urls: Urls,
+                now: dt.datetime, years: int | None, usage: x509.KeyUsage, *,
+                with_revocation: bool = True) -> x509.CertificateBuilder:
+    not_after = OCSP_RESPONDER_VALIDITY + now if years is None else _years(now, years)
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(subject).issuer_name(issuer.subject).public_key(key.public_key())
+        .subject_name(subject).issuer_name(issuer.subject).public_key(public_key)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - CLOCK_SKEW).not_valid_after(not_after)
+        .not_valid_before(now - CLOCK_SKEW)
+        .not_valid_after(min(not_after, issuer.not_valid_after_utc))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(usage, critical=True)
-        .add_extension(x509.ExtendedKeyUsage(SIGNER_EKU), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
                        critical=False)
-        .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+    )
+    access = [x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
+                                     x509.UniformResourceIdentifier(urls.ca_issuers))]
+    if with_revocation:
+        builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
             full_name=[x509.UniformResourceIdentifier(urls.crl)], relative_name=None,
             reasons=None, crl_issuer=None)]), critical=False)
-        .add_extension(x509.AuthorityInformationAccess([
-            x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
-                                   x509.UniformResourceIdentifier(urls.ocsp)),
-            x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
-                                   x509.UniformResourceIdentifier(urls.ca_issuers)),
-        ]), critical=False)
-        .sign(issuer_key, hashes.SHA256())
-    )
+        access.insert(0, x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
+                                                x509.UniformResourceIdentifier(urls.ocsp)))
+    return builder.add_extension(x509.AuthorityInformationAccess(access), critical=False)
 
 
 def make_crl(issuer: x509.Certificate, issuer_key: ec.EllipticCurvePrivateKey,

@@ -1,8 +1,9 @@
 """The demo PKI: a root CA, an issuing CA, its CRL, and signing certificates for people and
 schools, kept in one directory and reused on every start.
 
-Issue 5 §3 asks for a demo PKI "that behaves like a real one"; this is its certificate part
-(the OCSP responder and time-stamp authority come next and will serve what is written here).
+Issue 5 §3 asks for a demo PKI "that behaves like a real one"; this is its certificate part.
+``hocba.signing.services`` serves it online: the CRL, an OCSP responder and a time-stamp
+authority whose keys and certificates live here too.
 Layout of the directory::
 
     root-ca.pem, root-ca.key          hocba Demo Root CA (ECDSA P-256, 10 years)
@@ -11,6 +12,10 @@ Layout of the directory::
     issued/CCCD-<12 digits>.p12       a person's key and certificate (PKCS#12)
     issued/MA_TRUONG-<code>.p12       a school's seal
     issued/*-chain.pem                the certificate, the issuing CA and the root (PEM)
+    issued.txt                        every serial the issuing CA has signed (hex, one a line):
+                                      the OCSP responder answers "good" only for these
+    services/tsa.pem, tsa.key         the time-stamp authority (EKU timeStamping, critical)
+    services/ocsp.pem, ocsp.key       the delegated OCSP responder (EKU OCSPSigning, nocheck)
 
 Keys and PKCS#12 files are mode 600 and encrypted with ``DEMO_PKCS12_PASSWORD``. Trust is
 configuration: ``trust_anchors()`` reads ``HOCBA_TRUST_ANCHORS`` (production: the Vietnamese
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +34,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from hocba.signing import authority, storage, subjects
@@ -37,7 +44,7 @@ from hocba.signing.subjects import SubjectError as PkiError
 # certificates prove nothing about anyone. Real signers hold their keys on a USB token or at a
 # remote-signing provider (DOMAIN.md §3.3-3.4) and never give hocba a password.
 DEMO_PKCS12_PASSWORD = b"hocba-demo"
-DEFAULT_BASE_URL = "http://127.0.0.1:8765"  # where the demo CRL/OCSP service will listen
+DEFAULT_BASE_URL = "http://127.0.0.1:8765"  # where hocba.signing.services listens
 TRUST_ANCHORS_ENV = "HOCBA_TRUST_ANCHORS"
 
 README = """PKI DEMO CỦA HOCBA — CHỈ DÙNG ĐỂ THỬ, KHÔNG CÓ GIÁ TRỊ PHÁP LÝ.
@@ -51,7 +58,7 @@ Khi triển khai thật, đặt HOCBA_TRUST_ANCHORS trỏ tới chứng thư g�
 hocba DEMO PKI - FOR TESTING ONLY. Keys are encrypted with the public password "hocba-demo".
 """
 
-__all__ = ["DEMO_PKCS12_PASSWORD", "DemoPki", "IssuedCertificate", "PkiError",
+__all__ = ["DEMO_PKCS12_PASSWORD", "DemoPki", "IssuedCertificate", "PkiError", "ServiceKey",
            "ensure_demo_pki", "trust_anchors"]
 
 
@@ -61,6 +68,24 @@ class IssuedCertificate:
     pkcs12_path: Path
     chain_path: Path
     password: bytes = DEMO_PKCS12_PASSWORD
+
+
+_ServiceMaker = Callable[[x509.Name, ec.EllipticCurvePrivateKey, x509.Certificate,
+                          ec.EllipticCurvePrivateKey, authority.Urls, dt.datetime],
+                         x509.Certificate]
+
+
+@dataclass(frozen=True)
+class ServiceKey:
+    """A key the demo PKI's own online services sign with (TSA, OCSP responder)."""
+
+    certificate: x509.Certificate
+    key: ec.EllipticCurvePrivateKey
+
+
+TSA_NAME = "hocba Demo TSA"
+OCSP_NAME = "hocba Demo OCSP Responder"
+SERVICE_RENEWAL = dt.timedelta(days=7)  # renew a service certificate this long before it ends
 
 
 @dataclass(frozen=True)
@@ -83,8 +108,36 @@ class DemoPki:
     def crl_path(self) -> Path:
         return self.directory / "issuing-ca.crl"
 
+    @property
+    def index_path(self) -> Path:
+        return self.directory / "issued.txt"
+
     def crl(self) -> x509.CertificateRevocationList:
         return x509.load_der_x509_crl(self.crl_path.read_bytes())
+
+    def issued_serials(self) -> frozenset[int]:
+        """Every serial this CA signed (the OCSP responder's "known" set, RFC 6960 §2.2)."""
+        if not self.index_path.exists():
+            return frozenset()
+        lines = self.index_path.read_text(encoding="ascii").split()
+        return frozenset(int(line, 16) for line in lines)
+
+    def certify(self, subject: x509.Name,
+                public_key: CertificatePublicKeyTypes) -> x509.Certificate:
+        """A signing certificate for a key generated elsewhere (inside a PKCS#11 token, at a
+        remote-signing provider): the CA sees the public key only."""
+        certificate = authority.certify(subject, public_key, self.issuing, self.issuing_key,
+                                        self.urls, _now())
+        self._record(certificate)
+        return certificate
+
+    def tsa(self) -> ServiceKey:
+        """The time-stamp authority's key and certificate (created once, then reused)."""
+        return self._service("tsa", TSA_NAME, authority.make_tsa)
+
+    def ocsp_responder(self) -> ServiceKey:
+        """The delegated OCSP responder's key and certificate (created once, then reused)."""
+        return self._service("ocsp", OCSP_NAME, authority.make_ocsp_responder)
 
     def issue_personal(self, name: str, identity_number: str, role_title: str, *,
                        organisation: str | None = None,
@@ -124,6 +177,7 @@ class DemoPki:
         key = authority.new_key()
         certificate = authority.make_signer(subject, key, self.issuing, self.issuing_key,
                                             self.urls, _now())
+        self._record(certificate)
         storage.write_pkcs12(p12_path, friendly_name, key, certificate,
                              [self.issuing, self.root], DEMO_PKCS12_PASSWORD)
         storage.write_public(chain_path, b"".join(
@@ -139,9 +193,35 @@ class DemoPki:
         if (certificate is None or certificate.subject != subject
                 or not _signed_by(certificate, self.issuing)
                 or certificate.not_valid_after_utc <= _now()
+                or not _points_at(certificate, self.urls)
                 or self.is_revoked(certificate.serial_number)):
             return None
         return IssuedCertificate(certificate, p12_path, chain_path)
+
+    def _service(self, stem: str, common_name: str, make: _ServiceMaker) -> ServiceKey:
+        folder = self.directory / "services"
+        folder.mkdir(exist_ok=True)
+        pem_path, key_path = folder / f"{stem}.pem", folder / f"{stem}.key"
+        now = _now()
+        if pem_path.exists() and key_path.exists():
+            certificate = storage.read_certificate(pem_path)
+            if (_signed_by(certificate, self.issuing)
+                    and certificate.not_valid_after_utc - now > SERVICE_RENEWAL
+                    and _points_at(certificate, self.urls)
+                    and not self.is_revoked(certificate.serial_number)):
+                return ServiceKey(certificate, storage.read_key(key_path, DEMO_PKCS12_PASSWORD))
+        key = authority.new_key()
+        certificate = make(authority.demo_name(common_name), key, self.issuing,
+                           self.issuing_key, self.urls, now)
+        self._record(certificate)
+        storage.write_key(key_path, key, DEMO_PKCS12_PASSWORD)
+        storage.write_public(pem_path, storage.pem(certificate))
+        return ServiceKey(certificate, key)
+
+    def _record(self, certificate: x509.Certificate) -> None:
+        # One short line in append mode: concurrent issuers (the seeding) cannot interleave it.
+        with self.index_path.open("a", encoding="ascii") as index:
+            index.write(f"{certificate.serial_number:x}\n")
 
     def _write_crl(self, entries: list[x509.RevokedCertificate], number: int,
                    moment: dt.datetime) -> x509.CertificateRevocationList:
@@ -175,6 +255,7 @@ def ensure_demo_pki(directory: Path, *, base_url: str = DEFAULT_BASE_URL) -> Dem
         storage.write_public(issuing_pem, storage.pem(issuing))
     pki = DemoPki(directory, root, issuing, issuing_key, authority.Urls.on(base_url))
     _keep_crl_fresh(pki, now)
+    _keep_index(pki)
     readme = directory / "README.txt"
     if not readme.exists() or readme.read_text(encoding="utf-8") != README:
         readme.write_text(README, encoding="utf-8")
@@ -221,6 +302,24 @@ def _keep_crl_fresh(pki: DemoPki, now: dt.datetime) -> None:
     entries = list(crl) if crl is not None and crl.issuer == pki.issuing.subject \
         and crl.is_signature_valid(pki.issuing_key.public_key()) else []
     pki._write_crl(entries, (_crl_number(crl) + 1) if crl is not None else 1, now)
+
+
+def _keep_index(pki: DemoPki) -> None:
+    """Directories made before the index existed: list what ``issued/`` holds."""
+    if pki.index_path.exists():
+        return
+    for chain in sorted((pki.directory / "issued").glob("*-chain.pem")):
+        pki._record(x509.load_pem_x509_certificates(chain.read_bytes())[0])
+    pki.index_path.touch()
+
+
+def _points_at(certificate: x509.Certificate, urls: authority.Urls) -> bool:
+    """Whether the certificate names these CRL/OCSP addresses (they moved: issue anew)."""
+    try:
+        aia = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+    except x509.ExtensionNotFound:
+        return False
+    return any(d.access_location.value in (urls.ocsp, urls.ca_issuers) for d in aia.value)
 
 
 def _crl_number(crl: x509.CertificateRevocationList) -> int:
