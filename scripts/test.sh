@@ -14,6 +14,8 @@ command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
 command -v zbarimg >/dev/null || need_apt+=(zbar-tools)
 # certutil: an NSS database in which pdfsig trusts the demo root CA.
 command -v certutil >/dev/null || need_apt+=(libnss3-tools)
+# xmlsec1: the independent check of every XML signature (xmlsec1 --verify).
+command -v xmlsec1 >/dev/null || need_apt+=(xmlsec1)
 # SoftHSM2: the PKCS#11 token the signer backend is tested against (keys made inside it).
 command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
 if [ ${#need_apt[@]} -gt 0 ]; then
