@@ -22,7 +22,7 @@ from lxml import etree
 from hocba.domain import moet
 from hocba.domain.moet.values import VIETNAM
 from hocba.domain.record import HocBa
-from hocba.signing import DEMO_PKCS12_PASSWORD, DemoPki, ensure_demo_pki
+from hocba.signing import DEMO_PKCS12_PASSWORD, DemoPki, IssuedCertificate, ensure_demo_pki
 from hocba.signing.authority import certify
 from hocba.signing.backends import Pkcs12Signer, SigningError
 from hocba.signing.subjects import personal_subject
@@ -30,6 +30,7 @@ from hocba.signing.xmldsig import (
     XmlSigningError,
     prepare_xml_signature,
     sign_xml,
+    slots_of,
     verify_xml,
 )
 
@@ -67,8 +68,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> DemoPki:
     return ensure_demo_pki(tmp_path_factory.mktemp("pki"))
 
 
-def _load(pki: DemoPki, issued: object) -> Pkcs12Signer:
-    return Pkcs12Signer.load(issued.pkcs12_path, DEMO_PKCS12_PASSWORD)  # type: ignore[attr-defined]
+def _load(pki: DemoPki, issued: IssuedCertificate) -> Pkcs12Signer:
+    return Pkcs12Signer.load(issued.pkcs12_path, DEMO_PKCS12_PASSWORD)
 
 
 def chain_for(pki: DemoPki, example: str) -> Chain:
@@ -393,3 +394,25 @@ def test_the_issue_date_is_fixed_when_the_record_enters_the_chain(primary: Chain
         == (primary.start + timedelta(minutes=2)).isoformat()
     assert moet.read(signed).to_json()["issued_on"] == "2026-06-15"
     assert all(c.valid for c in verify_xml(signed, [primary.pki.root]))
+
+
+def test_without_a_homeroom_teacher_the_principal_fixes_the_issue_date(primary: Chain) -> None:
+    data = primary.record.to_json()
+    data["signers"] = data["signers"] | {"homeroom": None}
+    xml = moet.write(HocBa.from_json(data))
+    assert slots_of(xml) == [("CBQL", False), ("KY_PHAT_HANH", False)]
+    at = primary.start
+    signed = sign_xml(xml, "CBQL", primary.signers["CBQL"], signing_time=at)
+    assert slots_of(signed) == [("CBQL", True), ("KY_PHAT_HANH", False)]
+    signed = sign_xml(signed, "KY_PHAT_HANH", primary.signers["KY_PHAT_HANH"],
+                      signing_time=at + timedelta(days=1))
+    assert all(c.valid for c in verify_xml(signed, [primary.pki.root]))
+    assert moet.read(signed).to_json()["issued_on"] == at.date().isoformat()
+
+
+def test_a_reference_outside_the_file_is_refused_without_being_fetched(
+        primary: Chain, signed_primary: bytes) -> None:
+    hostile = _flip(signed_primary, b'URI="#data"', b'URI="file:///etc/passwd"')
+    check = verify_xml(hostile, [primary.pki.root])[1]
+    assert not check.valid
+    assert "không trỏ vào chính tệp" in check.reason

@@ -36,6 +36,8 @@ from hocba.domain.moet import safe
 from hocba.domain.moet.errors import MoetXmlError
 from hocba.domain.moet.reader import profile_of
 from hocba.signing.xml_signature import (
+    ENVELOPED,
+    EXC_C14N,
     SHA256,
     SIGNATURE_METHODS,
     SIGNED_PROPERTIES_TYPE,
@@ -59,6 +61,8 @@ METHODS = set(SIGNATURE_METHODS.values()) | {
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512"}
+TRANSFORMS = {EXC_C14N, ENVELOPED, "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+              "http://www.w3.org/2006/12/xml-c14n11"}
 VALID = "Hợp lệ: chữ ký đúng, dữ liệu không bị sửa, chứng thư số chuỗi tới CA gốc tin cậy."
 
 
@@ -91,9 +95,13 @@ def verify_xml(xml: bytes, trust_anchors: Sequence[x509.Certificate]) -> list[Xm
 def _check(signature: Any, slot: Slot | None, root: Any, ids: Counter[str],
            anchors: tuple[x509.Certificate, ...]) -> XmlSignatureCheck:
     name = slot.name if slot else signature.getparent().tag
-    certificates = [x509.load_der_x509_certificate(base64.b64decode(text.text or ""))
-                    for text in signature.iterfind(f"{ds('KeyInfo')}/{ds('X509Data')}/"
-                                                   f"{ds('X509Certificate')}")]
+    try:
+        certificates = [x509.load_der_x509_certificate(base64.b64decode(text.text or ""))
+                        for text in signature.iterfind(f"{ds('KeyInfo')}/{ds('X509Data')}/"
+                                                       f"{ds('X509Certificate')}")]
+    except ValueError:
+        return XmlSignatureCheck(name, "", None, None, False,
+                                 "X509Certificate hỏng: không đọc được chứng thư số.")
     xades_props = signature.find(f"{ds('Object')}/{xades('QualifyingProperties')}/"
                                  f"{xades('SignedProperties')}")
     profile = "xades-bes" if xades_props is not None else "xmldsig"
@@ -104,7 +112,8 @@ def _check(signature: Any, slot: Slot | None, root: Any, ids: Counter[str],
     when, problems = _signing_time(signature, xades_props, leaf)
     problems += _coverage(signature, slot, ids)
     problems += _identity(slot, leaf, root)
-    problems += _integrity(signature, leaf)
+    unsafe = _unsafe(signature)
+    problems += unsafe or _integrity(signature, leaf)
     problems += _chain(leaf, certificates, anchors, when or datetime.now(UTC))
     return XmlSignatureCheck(name, subject_name(leaf), identity_of(leaf), when, not problems,
                              " ".join(problems) or VALID, profile)
@@ -174,9 +183,9 @@ def _coverage(signature: Any, slot: Slot | None, ids: Counter[str]) -> list[str]
         problems.append(f"Chữ ký chỗ «{slot.name}» không ký phần Id «{slot.region}» mà hồ sơ "
                         f"quy định cho chỗ này.")
     for uri in references:
-        if not uri.startswith("#") or ids[uri[1:]] != 1:
+        if uri.startswith("#") and ids[uri[1:]] != 1:
             problems.append(f"Reference URI «{uri}» phải trỏ tới đúng một phần tử có Id trong "
-                            f"tệp (tìm thấy {ids[uri[1:]] if uri.startswith('#') else 0}).")
+                            f"tệp (tìm thấy {ids[uri[1:]]}).")
     method = signature.find(f"{ds('SignedInfo')}/{ds('SignatureMethod')}")
     if method is None or method.get("Algorithm") not in METHODS:
         problems.append("Thuật toán ký không được phép (cần ECDSA hoặc RSA với SHA-2, "
@@ -201,6 +210,21 @@ def _identity(slot: Slot | None, leaf: x509.Certificate, root: Any) -> list[str]
     if named and identity.partition(":")[2] != named:
         return [f"Chứng thư số mang «{identity}», khác SO_CCCD {named} của chỗ ký «{slot.name}»."]
     return []
+
+
+def _unsafe(signature: Any) -> list[str]:
+    """Only same-document references and the profile's transforms reach libxmlsec1: a received
+    file must not make the verifier fetch a URL, read a file or run XSLT."""
+    problems = [f"Reference URI «{ref.get('URI')}» không trỏ vào chính tệp (chỉ chấp nhận "
+                f"«#Id»)." for ref in signature.iterfind(f"{ds('SignedInfo')}/{ds('Reference')}")
+                if not (ref.get("URI") or "").startswith("#")]
+    for transform in signature.iterfind(f"{ds('SignedInfo')}//{ds('Transform')}"):
+        if transform.get("Algorithm") not in TRANSFORMS:
+            problems.append(f"Phép biến đổi «{transform.get('Algorithm')}» không được chấp nhận.")
+    method = signature.find(f"{ds('SignedInfo')}/{ds('CanonicalizationMethod')}")
+    if method is None or method.get("Algorithm") not in TRANSFORMS - {ENVELOPED}:
+        problems.append("Phương pháp chuẩn hoá SignedInfo không được chấp nhận.")
+    return problems
 
 
 def _integrity(signature: Any, leaf: x509.Certificate) -> list[str]:

@@ -94,7 +94,7 @@ PROFILES = ("xmldsig", "xades-bes")
 DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 __all__ = ["PROFILES", "PreparedXmlSignature", "XmlSignatureCheck", "XmlSigningError",
-           "prepare_xml_signature", "sign_xml", "verify_xml"]
+           "prepare_xml_signature", "sign_xml", "slots_of", "verify_xml"]
 
 
 @dataclass
@@ -178,6 +178,17 @@ def prepare_xml_signature(xml: bytes, slot: str, certificate: x509.Certificate,
     canonical = c14n(signed_info)
     return PreparedXmlSignature(slot, certificate, hashlib.sha256(canonical).digest(), root,
                                 canonical, signature.find(ds("SignatureValue")))
+
+
+def slots_of(xml: bytes) -> list[tuple[str, bool]]:
+    """Every slot of the file in the chain's order, with whether it is signed: what the
+    issuing workflow asks before choosing the next signer."""
+    try:
+        root = safe.parse(xml)
+        moet_profile = profile_of(root)
+    except MoetXmlError as exc:
+        raise XmlSigningError(f"Tệp học bạ bị từ chối.\n{exc}") from exc
+    return [(slot.name, slot.signed) for slot in find_slots(root, moet_profile)]
 
 
 def sign_xml(xml: bytes, slot: str, backend: SignerBackend, *, signing_time: datetime,
