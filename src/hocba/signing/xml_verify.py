@@ -143,8 +143,12 @@ def _signing_time(signature: Any, xades_props: Any,
         if not any(f"#{h.get('Id')}" in references for h in holders if h.get("Id")):
             problems.append("Thời điểm ký (SigningTime) không được chữ ký bảo vệ: không có "
                             "Reference tới SignatureProperties (CV 2088 PL1 II.1.6).")
+        if prop.get("Target") not in (None, f"#{signature.get('Id')}"):
+            problems.append("SignatureProperty của thời điểm ký trỏ tới chữ ký khác (Target).")
         texts.append(found.text or "")
     if xades_props is not None:
+        if xades_props.getparent().get("Target") != f"#{signature.get('Id')}":
+            problems.append("QualifyingProperties của XAdES trỏ tới chữ ký khác (Target).")
         ref = references.get(f"#{xades_props.get('Id')}")
         if ref is None or ref.get("Type") != SIGNED_PROPERTIES_TYPE:
             problems.append("SignedProperties của XAdES không được tham chiếu với Type "
