@@ -7,6 +7,8 @@ certificates (USB token, remote signing) and points the trust anchors at the Vie
 (DOMAIN.md §3.3); only the trust-anchor path is configuration.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from hocba.signing.pki import (
     DEMO_PKCS12_PASSWORD,
     DemoPki,
@@ -17,12 +19,43 @@ from hocba.signing.pki import (
     trust_anchors,
 )
 
+if TYPE_CHECKING:
+    from hocba.signing.online import HttpTimestamper, fetch_ocsp
+    from hocba.signing.pkcs11_signer import Pkcs11Signer
+    from hocba.signing.remote_provider import RemoteSigningProvider
+    from hocba.signing.remote_signer import RemoteSigner
+    from hocba.signing.services import PkiServices
+
+# Imported on first use: the certificate app only needs the PKI, not HTTP, pyHanko or PKCS#11.
+_LAZY = {
+    "HttpTimestamper": "hocba.signing.online",
+    "fetch_ocsp": "hocba.signing.online",
+    "Pkcs11Signer": "hocba.signing.pkcs11_signer",
+    "PkiServices": "hocba.signing.services",
+    "RemoteSigner": "hocba.signing.remote_signer",
+    "RemoteSigningProvider": "hocba.signing.remote_provider",
+}
+
 __all__ = [
     "DEMO_PKCS12_PASSWORD",
     "DemoPki",
+    "HttpTimestamper",
     "IssuedCertificate",
+    "Pkcs11Signer",
     "PkiError",
+    "PkiServices",
+    "RemoteSigner",
+    "RemoteSigningProvider",
     "ServiceKey",
     "ensure_demo_pki",
+    "fetch_ocsp",
     "trust_anchors",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'hocba.signing' has no attribute {name!r}")
