@@ -91,7 +91,7 @@ def test_someone_elses_certificate_is_refused_naming_both_numbers(pki: DemoPki,
     issued = issue_gvcn(pki)  # Đỗ Thị Hương's, uploaded by Hoàng Văn Nam as his own
     with pytest.raises(services.CertificateRefused) as refused:
         services.register_certificate(gvbm, gvbm, pem(issued), KeyHolding.USB_TOKEN,
-                                      "gvbm-token", provider=Provider.VNPT)
+                                      "gvbm-token/gvbm", provider=Provider.VNPT)
     assert refused.value.problems == [
         "Chứng thư số mang số định danh 001185000011, không khớp số định danh 001090000022 "
         "của Hoàng Văn Nam."]
@@ -151,7 +151,7 @@ def test_a_certificate_is_registered_once(pki: DemoPki, signers: Any) -> None:
     services.register_certificate(gvcn, gvcn, pem(issued), KeyHolding.PKCS12_FILE,
                                   key_ref(pki, issued), **DEMO)
     with pytest.raises(services.CertificateRefused, match="đã được đăng ký ngày"):
-        services.register_certificate(gvcn, gvcn, der(issued), KeyHolding.USB_TOKEN, "x",
+        services.register_certificate(gvcn, gvcn, der(issued), KeyHolding.USB_TOKEN, "t/k",
                                       provider=Provider.VNPT)
 
 
@@ -243,7 +243,8 @@ def test_a_seal_for_another_school_is_refused(pki: DemoPki, signers: Any) -> Non
     issued = issue_seal(pki, signers, signers.other_school_same_area)
     with pytest.raises(services.CertificateRefused, match="mã trường 01000102, không khớp"):
         services.register_certificate(signers.users[Role.VAN_THU], signers.school, pem(issued),
-                                      KeyHolding.USB_TOKEN, "token-1", provider=Provider.BAN_CO_YEU)
+                                      KeyHolding.USB_TOKEN, "token-1/con-dau",
+                                      provider=Provider.BAN_CO_YEU)
 
 
 def test_revoked_certificates_no_longer_sign(pki: DemoPki, signers: Any) -> None:
@@ -283,7 +284,12 @@ def test_backend_for_a_token_or_remote_certificate_says_what_is_missing(
         pki: DemoPki, signers: Any) -> None:
     gvcn = signers.users[Role.GVCN]
     cert = services.register_certificate(gvcn, gvcn, pem(issue_gvcn(pki)), KeyHolding.USB_TOKEN,
-                                         "gvcn-key", provider=Provider.VNPT)
+                                         "gvcn-token/gvcn", provider=Provider.VNPT)
+    with pytest.raises(SigningError, match="Cần mã PIN của USB token «gvcn-token»"):
+        backend_for(cert)
+    cert.key_holding = KeyHolding.REMOTE_SIGNING
+    with pytest.raises(SigningError, match="ký số từ xa"):
+        backend_for(cert)
     cert.key_holding = KeyHolding.PKCS12_FILE  # a key file that is not this certificate's
     cert.key_ref = key_ref(pki, issue_principal(pki))
     with pytest.raises(SigningError, match="không thuộc chứng thư số đã đăng ký"):

@@ -7,7 +7,9 @@ How the key is held (``ma_kieu_chu_ky``) picks the backend:
 - ``PKCS12_FILE`` (the demo): ``$HOCBA_VAR/pki/<key_ref>`` opened with the published demo
   password, once per process (reloading a key per signature is the slowness STACK.md §2
   measured);
-- ``USB_TOKEN``: a PKCS#11 token, ``key_ref`` naming the key's label;
+- ``USB_TOKEN``: a PKCS#11 token (``hocba.signing.pkcs11_signer``), ``key_ref`` written
+  ``token label/key label``, the driver from ``HOCBA_PKCS11_LIBRARY``, the PIN from the
+  signer at signing time;
 - ``REMOTE_SIGNING``: a remote signing service, ``key_ref`` the provider's credential id.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,9 @@ from cryptography import x509
 from hocba.certificates.models import KeyHolding, SigningCertificate
 from hocba.signing.backends import Pkcs12Signer, SignerBackend, SigningError
 
+PKCS11_LIBRARY_ENV = "HOCBA_PKCS11_LIBRARY"
+DEFAULT_PKCS11_LIBRARY = "/usr/lib/softhsm/libsofthsm2.so"
+
 
 def pki_dir() -> Path:
     from hocba.config import var_dir
@@ -30,17 +36,18 @@ def pki_dir() -> Path:
     return var_dir() / "pki"
 
 
-def backend_for(certificate: SigningCertificate) -> SignerBackend:
-    """The signer for ``certificate``'s key; SigningError (Vietnamese) if it cannot be had."""
+def backend_for(certificate: SigningCertificate, *, pin: str | None = None) -> SignerBackend:
+    """The signer for ``certificate``'s key; SigningError (Vietnamese) if it cannot be had.
+
+    ``pin`` unlocks a USB token; the signer types it for this signing session, hocba never
+    stores it. A token session should be closed by the caller when the batch is done."""
     holding = certificate.key_holding
     if holding == KeyHolding.PKCS12_FILE:
         backend: SignerBackend = _pkcs12(certificate)
     elif holding == KeyHolding.USB_TOKEN:
-        backend = _optional_backend("hocba.signing.pkcs11_signer", "Pkcs11Signer", certificate,
-                                    "USB token (PKCS#11)")
+        backend = _token(certificate, pin)
     elif holding == KeyHolding.REMOTE_SIGNING:
-        backend = _optional_backend("hocba.signing.remote_signer", "RemoteSigner", certificate,
-                                    "ký số từ xa")
+        backend = _remote(certificate)
     else:
         raise SigningError(f"Kiểu giữ khoá «{holding}» của chứng thư số chưa được hỗ trợ.")
     if backend.certificate != _registered(certificate):
@@ -82,20 +89,44 @@ def _load_pkcs12(path: str, _stamp: int, password: bytes) -> Pkcs12Signer:
     return Pkcs12Signer.load(Path(path), password)
 
 
-def _optional_backend(module_name: str, class_name: str, certificate: SigningCertificate,
-                      what: str) -> SignerBackend:
-    """The token and remote backends are wired when their modules exist (issue 5 §2)."""
+def token_labels(key_ref: str) -> tuple[str, str] | None:
+    """``nhãn token/nhãn khoá`` → (token label, key label), or None if not in that form."""
+    token, _, key = key_ref.strip().partition("/")
+    return (token.strip(), key.strip()) if token.strip() and key.strip() else None
+
+
+def pkcs11_library() -> str:
+    """The token driver: ``HOCBA_PKCS11_LIBRARY``, else Debian's SoftHSM2 (tests, demo)."""
+    return os.environ.get(PKCS11_LIBRARY_ENV) or DEFAULT_PKCS11_LIBRARY
+
+
+def _token(certificate: SigningCertificate, pin: str | None) -> SignerBackend:
+    from hocba.signing.pkcs11_signer import Pkcs11Signer
+
+    labels = token_labels(certificate.key_ref)
+    if labels is None:
+        raise SigningError(f"Nơi giữ khoá «{certificate.key_ref}» phải ghi dạng «nhãn token/"
+                           "nhãn khoá».")
+    if not pin:
+        raise SigningError(f"Cần mã PIN của USB token «{labels[0]}» để ký bằng chứng thư số "
+                           f"của {certificate.holder_name}.")
+    chain = _registered_chain(certificate)
+    return Pkcs11Signer(pkcs11_library(), labels[0], pin, labels[1], chain=chain)
+
+
+def _registered_chain(certificate: SigningCertificate) -> tuple[x509.Certificate, ...]:
+    if not certificate.chain_pem:
+        return ()
+    return tuple(x509.load_pem_x509_certificates(certificate.chain_pem.encode("ascii")))
+
+
+def _remote(certificate: SigningCertificate) -> SignerBackend:
+    """The remote signing service's client, when it exists (issue 5 §2)."""
     try:
-        module = importlib.import_module(module_name)
+        module: Any = importlib.import_module("hocba.signing.remote_signer")
     except ImportError:
         module = None
-    factory: Any = getattr(module, class_name, None)
-    if factory is None:
-        raise SigningError(f"Chưa hỗ trợ ký bằng {what} cho chứng thư số của "
-                           f"{certificate.holder_name}; hãy dùng cách giữ khoá khác.")
-    for constructor in ("for_certificate", "from_registration"):
-        build = getattr(factory, constructor, None)
-        if callable(build):
-            backend: SignerBackend = build(certificate.key_ref, _registered(certificate))
-            return backend
-    raise SigningError(f"Bộ ký {what} chưa có cách mở theo chứng thư số đã đăng ký.")
+    if getattr(module, "RemoteSigner", None) is None:
+        raise SigningError(f"Chưa hỗ trợ ký số từ xa cho chứng thư số của "
+                           f"{certificate.holder_name}; hãy dùng USB token.")
+    raise SigningError("Chưa nối dịch vụ ký số từ xa với chứng thư số đã đăng ký.")

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from hocba.accounts.authz import grants_for, may_somewhere, require
 from hocba.audit.services import record_denied, record_write
-from hocba.certificates.keys import key_file, pki_dir
+from hocba.certificates.keys import key_file, pki_dir, token_labels
 from hocba.certificates.models import (
     CertificateKind,
     CertificateStatus,
@@ -194,6 +194,11 @@ def _key_problems(leaf: x509.Certificate, key_holding: str, key_ref: str,
         problems.append(_missing_ref(key_holding))
     elif key_holding == KeyHolding.PKCS12_FILE:
         problems += _demo_key_problems(leaf, key_ref.strip(), provider)
+    elif key_holding == KeyHolding.USB_TOKEN and token_labels(key_ref) is None:
+        problems.append(f"Nơi giữ khoá trên USB token «{key_ref.strip()}» phải ghi dạng «nhãn "
+                        "token/nhãn khoá», ví dụ «TRUONG-THCS/con-dau».")
+    if key_holding != KeyHolding.PKCS12_FILE and provider == Provider.DEMO:
+        problems.append("Chứng thư số của PKI demo chỉ đi với tệp khoá PKCS#12 của demo.")
     return problems
 
 
