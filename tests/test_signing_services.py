@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from asn1crypto import cms
@@ -290,3 +290,35 @@ def test_hocba_pki_serve_serves_the_demo_pki_of_var(tmp_path: Path) -> None:
             assert (tmp_path / "pki" / "services" / "tsa.pem").exists()
         finally:
             server.terminate()
+
+
+def test_the_demo_command_starts_the_services_and_warns_when_the_port_is_taken(
+        settings: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from hocba.cli import _start_pki_services
+
+    settings.VAR_DIR = tmp_path
+    services = _start_pki_services(0)
+    try:
+        assert f"Dịch vụ PKI demo (TSA, OCSP, CRL) tại {services.base_url}" \
+            in capsys.readouterr().out
+        x509.load_der_x509_crl(get(f"{services.base_url}/crl"))
+    finally:
+        services.stop()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert _start_pki_services(taken.getsockname()[1]) is None
+    assert "Không mở được cổng" in capsys.readouterr().err
+
+
+def test_an_older_pki_directory_gets_its_index_of_issued_serials(tmp_path: Path) -> None:
+    from hocba.signing import ensure_demo_pki
+
+    first = ensure_demo_pki(tmp_path / "pki")
+    principal = first.issue_personal(*PRINCIPAL)
+    tsa = first.tsa().certificate
+    first.index_path.unlink()  # as made before the index existed
+    again = ensure_demo_pki(tmp_path / "pki")
+    assert {principal.certificate.serial_number, tsa.serial_number} <= again.issued_serials()

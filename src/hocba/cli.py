@@ -11,6 +11,8 @@
     hocba assess INPUT.json    TT 22 / TT 27 / GDTX results as JSON (no database; - = stdin)
     hocba compose --school CODE --year 2024-2025 [--class 7A] --as USERNAME
     hocba export UUID --format xml|pdf|json --out FILE [--book] [--as USERNAME]
+    hocba issue --school CODE [--class 7A] [--year 2024-2025]   sign and issue (demo signers)
+    hocba worker [--once]      run the background signing jobs
     hocba manage ARGS...       any Django management command (migrate, createsuperuser, ...)
 
 Commands that touch students' data act as a named user (``--as``) and go through the same
@@ -96,14 +98,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_pki(args: argparse.Namespace) -> int:
-    _django()
-    from django.conf import settings
-
+    """Django-free: the same var/pki as ``hocba demo`` (``HOCBA_VAR``), nothing else."""
+    from hocba.config import var_dir
     from hocba.signing.services import PkiServices
 
     try:
-        services = PkiServices.for_directory(Path(settings.VAR_DIR) / "pki", args.host,
-                                             args.port)
+        services = PkiServices.for_directory(var_dir() / "pki", args.host, args.port)
     except OSError as exc:
         print(f"Không mở được cổng {args.port}: {exc.strerror}.", file=sys.stderr)
         return 1
@@ -303,6 +303,10 @@ def build_parser() -> argparse.ArgumentParser:
     from hocba.records.commands import add_parsers as add_record_parsers
 
     add_record_parsers(sub)
+
+    from hocba.issuance.commands import add_parsers as add_issuance_parsers
+
+    add_issuance_parsers(sub)
 
     p = sub.add_parser("manage", help="lệnh quản trị Django")
     p.add_argument("rest", nargs=argparse.REMAINDER)

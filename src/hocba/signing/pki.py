@@ -308,7 +308,8 @@ def _keep_index(pki: DemoPki) -> None:
     """Directories made before the index existed: list what ``issued/`` holds."""
     if pki.index_path.exists():
         return
-    for chain in sorted((pki.directory / "issued").glob("*-chain.pem")):
+    for chain in sorted((pki.directory / "issued").glob("*-chain.pem")) \
+            + sorted((pki.directory / "services").glob("*.pem")):
         pki._record(x509.load_pem_x509_certificates(chain.read_bytes())[0])
     pki.index_path.touch()
 

@@ -322,6 +322,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # two writes per reply: no 40 ms delayed-ACK stall
     server: _Server
 
     def do_POST(self) -> None:
