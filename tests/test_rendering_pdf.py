@@ -11,10 +11,12 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import random
 import re
 import shutil
 import subprocess
 import unicodedata
+import uuid
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -27,6 +29,7 @@ from pyhanko.sign.fields import enumerate_sig_fields
 from hocba.rendering import RenderError, render_book, render_record
 from hocba.rendering.preview import main as preview_main
 from hocba.rendering.preview import page_images
+from hocba.rendering.qr import qr_code, verification_address
 from hocba.rendering.specimen import full_year
 
 REPO = Path(__file__).resolve().parents[1]
@@ -170,16 +173,29 @@ def test_every_font_is_embedded_liberation_serif(level, tmp_path, request):
 def test_pdfa_2b_identification_survives_the_signature_fields_update(level, request):
     pdf = request.getfixturevalue(f"{level}_pdf")
     reader = PdfFileReader(BytesIO(pdf))
-    assert reader.xrefs.total_revisions == 2  # Typst's file + pyHanko's update
+    assert reader.xrefs.total_revisions == 2  # Typst's file + the fields' update
+    assert reader.trailer["/ID"][0] != reader.trailer["/ID"][1]  # a new revision (§14.4)
     xmp = reader.root["/Metadata"].data.decode("utf-8")
     assert re.search(r'pdfaid:part(="|>)2', xmp)
     assert re.search(r'pdfaid:conformance(="|>)B', xmp)
-    # PDF/A wants the Info dictionary and the XMP to agree.
-    producer = str(reader.trailer["/Info"]["/Producer"])
-    assert f'pdf:Producer="{producer}"' in xmp or f"<pdf:Producer>{producer}<" in xmp
-    info_date = pdf_date(str(reader.trailer["/Info"]["/ModDate"]))
+    # PDF/A wants the Info dictionary and the XMP to agree; the update leaves both as Typst
+    # wrote them, so the modification date stays the record's composed_at.
+    info_dict = reader.trailer["/Info"]
+    producer = info_dict.get("/Producer")
+    if producer is None:
+        assert "pdf:Producer" not in xmp
+    else:
+        assert f'pdf:Producer="{producer}"' in xmp or f"<pdf:Producer>{producer}<" in xmp
+    info_date = pdf_date(str(info_dict["/ModDate"]))
     xmp_date = re.search(r'xmp:ModifyDate(?:="|>)([^"<]+)', xmp)
     assert xmp_date and datetime.fromisoformat(xmp_date.group(1)) == info_date
+    assert info_date == datetime.fromisoformat(example(level)["composed_at"])
+
+
+def test_rendering_the_same_record_twice_gives_the_same_bytes(primary_pdf):
+    # Nothing in the file comes from the clock or chance: a record's PDF can be rebuilt and
+    # compared byte for byte.
+    assert render_record(example("primary"), verify_url=VERIFY) == primary_pdf
 
 
 def test_metadata_holds_no_identity_number_or_birth_date(primary_pdf):
@@ -305,6 +321,19 @@ def test_qr_holds_only_the_verification_address_and_lookup_code(level, tmp_path,
     assert qr_payloads(pdf, tmp_path, page=2) == [f"{VERIFY}?ma={code}"]
 
 
+def test_qr_with_the_fixed_mask_reads_back_for_many_lookup_codes(tmp_path):
+    # qr.py fixes the data mask instead of scoring all eight (ISO/IEC 18004 §7.8.3): any
+    # mask decodes, and zbar reads every one of these codes.
+    chance = random.Random(4)
+    expected = []
+    for n in range(24):
+        code = str(uuid.UUID(int=chance.getrandbits(128), version=4))
+        expected.append(verification_address(VERIFY, code))
+        qr_code(expected[-1]).save(str(tmp_path / f"qr{n:02}.png"), scale=3, border=4)
+    images = sorted(str(p) for p in tmp_path.glob("qr*.png"))
+    assert run("zbarimg", "--quiet", "--raw", *images).splitlines() == expected
+
+
 def test_verify_url_with_its_own_query_is_refused():
     with pytest.raises(RenderError, match=r"không được có phần «\?…»"):
         render_record(example("primary"), verify_url=f"{VERIFY}?lang=vi")
@@ -318,6 +347,29 @@ def test_lookup_code_must_be_a_uuid():
 
 
 # --- signature fields -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("level", ["primary", "secondary"])
+def test_each_field_is_a_standard_signature_widget_on_its_page(level, request):
+    # ISO 32000-1 §12.7.4.5 and §12.5.6.19, PDF/A-2 §6.3.2–6.3.3: one merged field/widget
+    # dictionary per slot, listed in the AcroForm and on its page, printable, with an
+    # appearance holding only /N. The signing issue fills the fields by their /T names.
+    reader = PdfFileReader(BytesIO(request.getfixturevalue(f"{level}_pdf")))
+    acro_form = reader.root["/AcroForm"]
+    assert acro_form["/SigFlags"] == 1
+    listed = [ref.idnum for ref in acro_form.raw_get("/Fields")]
+    assert len(listed) == len(set(listed)) >= 3
+    for ref in acro_form.raw_get("/Fields"):
+        field = ref.get_object()
+        assert field["/FT"] == "/Sig" and "/V" not in field
+        assert field["/Type"] == "/Annot" and field["/Subtype"] == "/Widget"
+        assert field["/F"] == 4
+        assert re.fullmatch(r"[A-Z_]+", field["/T"])
+        assert len(field["/Rect"]) == 4 and field["/TU"]
+        page = field["/P"]
+        assert ref.idnum in [a.idnum for a in page.raw_get("/Annots")]
+        appearance = field["/AP"]
+        assert list(appearance) == ["/N"] and appearance["/N"]["/Subtype"] == "/Form"
+
 
 def test_primary_has_empty_fields_for_homeroom_principal_and_school(primary_pdf):
     found = fields(primary_pdf)

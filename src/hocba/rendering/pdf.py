@@ -19,16 +19,15 @@ What a file holds:
   author, the language, and the creation date = the record's ``composed_at`` (the latest
   year's for a book), so that rendering the same record twice gives the same pages;
 - one empty signature field per signing slot, named as ``signature_fields.py`` documents,
-  added by pyHanko in an incremental update.
+  added in one incremental update.
 
-PDF/A: Typst writes PDF/A-2b. pyHanko's update keeps the identification (``pdfaid:part`` 2,
-``pdfaid:conformance`` B in the rewritten XMP), keeps Info and XMP in step (both get the
-update's ModDate and ``Producer`` pyHanko) and gives every widget an appearance stream and
-the Print flag, as PDF/A-2 asks; incremental updates are allowed by PDF/A-2. Two things
-differ from a byte-reproducible file: the update's ModDate is the time of rendering and the
-second half of the file ID is random (pyHanko's choice, as the PDF spec suggests for a new
-revision). No veraPDF is available here, so conformance is not validated by an independent
-tool.
+PDF/A: Typst writes PDF/A-2b. The fields' update adds only the fields (each widget printable
+with an appearance, as PDF/A-2 asks), the AcroForm, and the catalog and pages that point to
+them; incremental updates are allowed by PDF/A-2. The Info dictionary and the XMP packet stay
+as Typst wrote them and agree (``pdfaid:part`` 2, ``pdfaid:conformance`` B, the modification
+date = the creation date = ``composed_at``). The second file identifier is a hash of the
+content, so the same record renders to the same bytes. No veraPDF is available here, so
+conformance is not validated by an independent tool.
 """
 
 from __future__ import annotations
