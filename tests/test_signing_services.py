@@ -322,3 +322,38 @@ def test_an_older_pki_directory_gets_its_index_of_issued_serials(tmp_path: Path)
     first.index_path.unlink()  # as made before the index existed
     again = ensure_demo_pki(tmp_path / "pki")
     assert {principal.certificate.serial_number, tsa.serial_number} <= again.issued_serials()
+
+
+def test_malformed_requests_get_rfc_refusals_not_errors(services: PkiServices) -> None:
+    from asn1crypto import algos, tsp
+
+    def post(path: str, body: bytes) -> bytes:
+        request = urllib.request.Request(f"{services.base_url}{path}", data=body)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            data: bytes = response.read()
+            return data
+
+    from hocba.signing.online import TimeStampResponse
+
+    garbage = TimeStampResponse.load(post("/tsa", b"not a request"))
+    assert garbage["status"]["status"].native == "rejection"
+    assert garbage["status"]["fail_info"].native == {"bad_data_format"}
+    sha1 = tsp.TimeStampReq({"version": 1, "message_imprint": {
+        "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha1"}),
+        "hashed_message": bytes(20)}})
+    refused = TimeStampResponse.load(post("/tsa", sha1.dump()))
+    assert refused["status"]["fail_info"].native == {"bad_alg"}
+    assert refused["status"]["status_string"].native == [
+        "Chỉ chấp nhận giá trị băm SHA-256, SHA-384, SHA-512."]
+    answer = ocsp.load_der_ocsp_response(post("/ocsp", b"not a request"))
+    assert answer.response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+
+
+def test_a_tsa_refusal_reaches_the_signer_in_vietnamese(services: PkiServices,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    timestamper = HttpTimestamper(f"{services.base_url}/tsa")
+    monkeypatch.setattr(timestamper, "request_cms", lambda digest, algorithm: (
+        None, HttpTimestamper.request_cms(timestamper, bytes(20), "sha1")[1]))
+    with pytest.raises(OnlineServiceError, match=r"Dịch vụ cấp dấu thời gian .* từ chối.*"
+                                                 r"Chỉ chấp nhận giá trị băm SHA-256"):
+        timestamper.timestamp(bytes(32))

@@ -28,13 +28,23 @@ from pyhanko.sign.timestamps.common_utils import TimestampRequestError, handle_t
 
 from hocba.signing.backends import SigningError
 
-__all__ = ["HttpTimestamper", "OnlineServiceError", "fetch_ocsp"]
+__all__ = ["HttpTimestamper", "OnlineServiceError", "TimeStampResponse", "fetch_ocsp"]
 
 TIMEOUT = 10.0  # seconds; a loopback or in-country CA answers in milliseconds
 
 
 class OnlineServiceError(SigningError):
     """A TSA or OCSP responder did not answer usefully; the message names the address."""
+
+
+class TimeStampResponse(tsp.TimeStampResp):
+    """RFC 3161 §2.4.2 ``TimeStampResp``: a refusal carries no token (asn1crypto's class
+    requires one, so a TSA's "rejection" would not even parse)."""
+
+    _fields = [
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
 
 
 class _Connection:
@@ -127,10 +137,12 @@ class HttpTimestamper(TimeStamper):
         data = self._connection.post(request.dump(), "application/timestamp-query",
                                      "application/timestamp-reply")
         try:
-            return tsp.TimeStampResp.load(data)
+            response = TimeStampResponse.load(data, strict=True)
+            response.native  # noqa: B018 (parse it all now: asn1crypto is lazy)
         except ValueError as exc:
             raise OnlineServiceError(
                 f"Dịch vụ «{self.url}» không trả về dấu thời gian RFC 3161.") from exc
+        return response
 
 
 _ocsp_cache: dict[tuple[bytes, int], tuple[bytes, dt.datetime]] = {}

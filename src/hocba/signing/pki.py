@@ -209,7 +209,9 @@ class DemoPki:
                     and certificate.not_valid_after_utc - now > SERVICE_RENEWAL
                     and _points_at(certificate, self.urls)
                     and not self.is_revoked(certificate.serial_number)):
-                return ServiceKey(certificate, storage.read_key(key_path, DEMO_PKCS12_PASSWORD))
+                key = storage.read_key(key_path, DEMO_PKCS12_PASSWORD)
+                if key.public_key() == certificate.public_key():  # not half of a torn write
+                    return ServiceKey(certificate, key)
         key = authority.new_key()
         certificate = make(authority.demo_name(common_name), key, self.issuing,
                            self.issuing_key, self.urls, now)

@@ -58,7 +58,8 @@ class TimeStampAuthority:
     def reply(self, query: bytes) -> bytes:
         """A ``TimeStampResp`` (granted, or rejected with the reason) for a ``TimeStampReq``."""
         try:
-            request = tsp.TimeStampReq.load(query)
+            request = tsp.TimeStampReq.load(query, strict=True)
+            request.native  # noqa: B018 (asn1crypto parses lazily: find a broken one here)
             imprint = request["message_imprint"]
             algorithm = imprint["hash_algorithm"]["algorithm"].native
             hashed = imprint["hashed_message"].native
@@ -114,9 +115,18 @@ class TimeStampAuthority:
 
 
 def _rejection(failure: str, text: str) -> bytes:
-    return tsp.TimeStampResp({"status": {
-        "status": "rejection", "status_string": [text],
-        "fail_info": tsp.PKIFailureInfo({failure})}}).dump()
+    status = tsp.PKIStatusInfo({"status": "rejection", "status_string": [text],
+                                "fail_info": tsp.PKIFailureInfo({failure})}).dump()
+    # TimeStampResp ::= SEQUENCE { status, timeStampToken OPTIONAL } (RFC 3161 §2.4.2);
+    # asn1crypto's class wants the token, so the refusal is wrapped by hand.
+    return b"\x30" + _der_length(len(status)) + status
+
+
+def _der_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
 
 
 class OcspResponder:

@@ -138,9 +138,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = self.path.split("?", 1)[0]
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_REQUEST:
-            self._send(413, "text/plain; charset=utf-8", "Yêu cầu quá lớn.".encode())
+        length = _content_length(self.headers.get("Content-Length"))
+        if not 0 <= length <= MAX_REQUEST:
+            self._send(413, "text/plain; charset=utf-8",
+                       "Yêu cầu quá lớn hoặc thiếu Content-Length.".encode())
             self.close_connection = True
             return
         body = self.rfile.read(length)
@@ -183,3 +184,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
+
+
+def _content_length(header: str | None) -> int:
+    try:
+        return int(header or 0)
+    except ValueError:
+        return -1
