@@ -70,6 +70,8 @@ class Book(models.Model):
 class RecordStatus(models.TextChoices):
     COMPOSED = "da_tao", "Đã tạo, chờ ký"
     DISCARDED = "da_huy", "Đã huỷ trước khi ký"
+    # Issued, then revoked and replaced (hocba.issuance; QĐ 1789 Điều 21): no longer live.
+    REVOKED = "thu_hoi", "Đã thu hồi, có học bạ thay thế"
 
 
 class HocBaRecord(models.Model):

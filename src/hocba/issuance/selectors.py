@@ -1,0 +1,100 @@
+"""Reading the signing chain: which slots a record has filled, what is waiting for whom."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+from hocba.domain.issuance import SlotSpec, next_slots, required_slots
+from hocba.issuance.models import (
+    CorrectionRequest,
+    IssuedRecord,
+    ReturnedRecord,
+    Revocation,
+    SignatureEvent,
+    SigningJob,
+)
+from hocba.records.models import HocBaRecord, RecordStatus
+
+
+@dataclass
+class ChainState:
+    """Where one record stands in its chain."""
+
+    record: HocBaRecord
+    data: dict[str, Any]
+    required: tuple[SlotSpec, ...]
+    filled: set[str] = field(default_factory=set)
+    returned: bool = False
+    issued: bool = False
+    revoked: bool = False
+
+    @property
+    def due(self) -> tuple[SlotSpec, ...]:
+        if self.returned or self.issued:
+            return ()
+        return next_slots(self.required, self.filled)
+
+    @property
+    def due_slots(self) -> set[str]:
+        return {s.slot for s in self.due}
+
+
+def chain_states(records: Iterable[HocBaRecord]) -> dict[int, ChainState]:
+    """The chain state of many records in a fixed number of queries."""
+    rows = list(records)
+    ids = [r.pk for r in rows]
+    states = {r.pk: ChainState(r, json.loads(r.canonical), ()) for r in rows}
+    for state in states.values():
+        state.required = required_slots(state.data)
+    for record_id, slot in SignatureEvent.objects.filter(record__in=ids).values_list(
+            "record_id", "slot"):
+        states[record_id].filled.add(slot)
+    for record_id in ReturnedRecord.objects.filter(record__in=ids).values_list("record_id",
+                                                                               flat=True):
+        states[record_id].returned = True
+    for record_id in IssuedRecord.objects.filter(record__in=ids).values_list("record_id",
+                                                                             flat=True):
+        states[record_id].issued = True
+    for record_id in Revocation.objects.filter(record__in=ids).values_list("record_id",
+                                                                           flat=True):
+        states[record_id].revoked = True
+    return states
+
+
+def chain_state(record: HocBaRecord) -> ChainState:
+    return chain_states([record])[record.pk]
+
+
+def signing_records(**filters: Any) -> QuerySet[HocBaRecord]:
+    """Live records (composed, not discarded nor revoked) for the signing pages."""
+    return (HocBaRecord.objects.filter(status=RecordStatus.COMPOSED, **filters)
+            .select_related("student", "school_class__school", "school_year", "school")
+            .order_by("school_class__grade", "school_class__name", "student__full_name", "id"))
+
+
+def events_of(record: HocBaRecord) -> QuerySet[SignatureEvent]:
+    return record.signature_events.select_related("signer").order_by("id")
+
+
+def corrections_of(record: HocBaRecord) -> QuerySet[CorrectionRequest]:
+    return (record.correction_requests.select_related("requested_by", "decision__decided_by")
+            .order_by("-requested_at", "-id"))
+
+
+def pending_corrections(province_id: int | None = None) -> QuerySet[CorrectionRequest]:
+    qs = CorrectionRequest.objects.filter(decision__isnull=True).select_related(
+        "record__student", "record__school", "record__school_year", "requested_by")
+    if province_id is not None:
+        qs = qs.filter(record__school__province_id=province_id)
+    return qs
+
+
+def job_progress(job: SigningJob) -> dict[str, Any]:
+    return {"id": job.pk, "state": job.state, "state_label": job.get_state_display(),
+            "total": job.total, "done": job.done, "failed": job.failed,
+            "finished": job.state in (SigningJob.State.DONE, SigningJob.State.FAILED)}

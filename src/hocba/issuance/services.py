@@ -1,0 +1,460 @@
+"""The signing chain's writes: sign a slot of many records, return one, revoke and replace,
+request and decide a correction. Each is one transaction per user action (per chunk of
+records when signing), authorised through ``hocba.accounts.authz`` and audited.
+
+The rules (order, roles, named signers, closing dates) are ``hocba.domain.issuance``; the
+signature formats and the certificates sit behind ``hocba.issuance.signing_step``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hocba.accounts.authz import grants_for, require
+from hocba.accounts.targets import class_target
+from hocba.audit.services import record_denied, record_write
+from hocba.curriculum.models import Subject
+from hocba.domain import issuance as rules
+from hocba.domain.access import Action, Decision, Role, decide
+from hocba.domain.record import HocBa, sha256_hex
+from hocba.issuance import signing_step
+from hocba.issuance.models import (
+    Artefacts,
+    CorrectionDecision,
+    CorrectionRequest,
+    IssuedRecord,
+    Replacement,
+    ReturnedRecord,
+    Revocation,
+    SignatureEvent,
+    SigningJobItem,
+)
+from hocba.issuance.selectors import ChainState, chain_state, chain_states
+from hocba.records.models import HocBaRecord, RecordStatus
+from hocba.signing.backends import SignerBackend
+
+CHUNK = 50  # records per confirmation of the signer's key (one ``sign_digests`` call)
+Progress = Callable[[int, int], None]
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class SignOutcome:
+    """What one confirmation did: records signed (and issued, for the seal), records whose
+    slot was already signed, and records refused with the reason."""
+
+    slot: str
+    signed: list[HocBaRecord] = field(default_factory=list)
+    issued: list[HocBaRecord] = field(default_factory=list)
+    already: list[HocBaRecord] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)  # record id → why
+
+    def describe(self) -> str:
+        parts = [f"đã ký {len(self.signed)} học bạ"]
+        if self.issued:
+            parts.append(f"phát hành {len(self.issued)}")
+        if self.already:
+            parts.append(f"{len(self.already)} đã ký từ trước")
+        if self.refused:
+            parts.append(f"{len(self.refused)} chưa ký được")
+        return f"«{rules.slot_label(self.slot)}»: " + ", ".join(parts) + "."
+
+
+# --- authorisation ----------------------------------------------------------------------------
+
+def _subject_ids(codes: Iterable[str]) -> dict[str, int]:
+    return dict(Subject.objects.filter(code__in=set(codes)).values_list("code", "pk"))
+
+
+def authorise_slot(actor: Any, records: Sequence[HocBaRecord], slot: str) -> Decision:
+    """May ``actor`` sign ``slot`` on every one of ``records``, in the role the slot needs?
+
+    The role comes from the slot, not from whichever grant answers first: a GVCN who also
+    teaches the class signs their subject as GVBM and the class as GVCN (QĐ 1789 Điều 20).
+    Refusals are audited, as ``authz.require`` does."""
+    stage = rules.stage_of(slot)
+    role = rules.STAGE_ROLE[stage]
+    action = Action.SEAL_RECORDS if stage is rules.Stage.SEAL else Action.SIGN_RECORDS
+    grants = [g for g in grants_for(actor) if g.role is role]
+    code = rules.subject_of(slot)
+    subject_id = _subject_ids([code]).get(code) if code else None
+    decision = Decision(False, "Không có học bạ nào để ký.")
+    for record in records:
+        if not grants:
+            reason = (f"Chỗ ký «{rules.slot_label(slot)}» dành cho {role.label}; tài khoản "
+                      "không có vai trò này.")
+        else:
+            target = class_target(record.school_class, kind="record", student=record.student_id,
+                                  **({"subject": subject_id} if code else {}))
+            decision = decide(grants, action, target)
+            if decision:
+                continue
+            reason = decision.reason
+        record_denied(actor, action, record, reason)
+        raise PermissionDenied(reason)
+    return decision
+
+
+# --- the unsigned renditions ------------------------------------------------------------------
+
+def ensure_artefacts(records: Sequence[HocBaRecord], *, now: dt.datetime | None = None) -> None:
+    """Render the unsigned XML and PDF of each record that has none yet (the first signer's
+    confirmation does this once; every later signature builds on the stored bytes)."""
+    have = set(Artefacts.objects.filter(record__in=[r.pk for r in records])
+               .values_list("record_id", flat=True))
+    now = now or timezone.now()
+    rows = []
+    for record in records:
+        if record.pk in have:
+            continue
+        xml, pdf = signing_step.render(record)
+        rows.append(Artefacts(record=record, xml=xml, pdf=pdf, xml_sha256=_sha(xml),
+                              pdf_sha256=_sha(pdf), version=0, rendered_at=now))
+        if len(rows) >= CHUNK:
+            Artefacts.objects.bulk_create(rows, ignore_conflicts=True)
+            rows = []
+    if rows:
+        Artefacts.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+# --- signing ----------------------------------------------------------------------------------
+
+def sign_records(actor: Any, records: Iterable[HocBaRecord], slot: str, *,
+                 backend: SignerBackend | None = None, now: dt.datetime | None = None,
+                 chunk_size: int = CHUNK, progress: Progress | None = None,
+                 items: dict[int, SigningJobItem] | None = None, job: Any = None
+                 ) -> SignOutcome:
+    """``actor`` signs ``slot`` on ``records``: one confirmation, one signing time.
+
+    Checks the role and scope (``authorise_slot``), the signer's active certificate (for the
+    seal: the school's approved organisation certificate), then per record the chain's order
+    and the named signer (``rules.check_may_sign``). Every record's XML and PDF digests go to
+    the key in one ``sign_digests`` call per chunk; each record's signature event, new
+    artefacts (and, for the seal, its issue) are written together, so a crash leaves each
+    record either signed once or not at all."""
+    rows = list(records)
+    outcome = SignOutcome(slot)
+    if not rows:
+        return outcome
+    decision = authorise_slot(actor, rows, slot)
+    stage = rules.stage_of(slot)
+    role = rules.STAGE_ROLE[stage]
+    signing_time = now or timezone.now()
+    if backend is None:
+        if stage is rules.Stage.SEAL:
+            schools = {r.school_id for r in rows}
+            if len(schools) != 1:
+                raise rules.IssuanceRefused("Mỗi lần ký phát hành chỉ cho học bạ của một trường.")
+            backend = signing_step.seal_signer(rows[0].school, at=signing_time)
+        else:
+            backend = signing_step.personal_signer(actor)
+    identity = signing_step.identity_of(backend.certificate)
+    states = chain_states(rows)
+    ready: list[HocBaRecord] = []
+    for record in rows:
+        state = states[record.pk]
+        if slot in state.filled:
+            outcome.already.append(record)
+            continue
+        if record.status != RecordStatus.COMPOSED:
+            outcome.refused[record.pk] = "Học bạ đã huỷ hoặc đã thu hồi."
+            continue
+        try:
+            rules.check_may_sign(state.data, state.filled, slot, role=role, signer=identity,
+                                 returned=state.returned, issued=state.issued)
+        except rules.IssuanceRefused as refused:
+            outcome.refused[record.pk] = str(refused)
+            continue
+        ready.append(record)
+    if items is not None:
+        _settle_items(items, outcome)
+    ensure_artefacts(ready, now=signing_time)
+    done = 0
+    for start in range(0, len(ready), chunk_size):
+        chunk = ready[start:start + chunk_size]
+        _sign_chunk(actor, decision, chunk, slot, backend, signing_time, outcome, items, job)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(ready))
+    return outcome
+
+
+@dataclass
+class _Signed:
+    record: HocBaRecord
+    artefacts: Artefacts
+    xml: bytes
+    pdf: bytes
+
+
+def _sign_chunk(actor: Any, decision: Decision, chunk: list[HocBaRecord], slot: str,
+                backend: SignerBackend, signing_time: dt.datetime, outcome: SignOutcome,
+                items: dict[int, SigningJobItem] | None, job: Any) -> None:
+    artefacts = {a.record_id: a for a in Artefacts.objects.filter(record__in=chunk)}
+    prepared = []
+    for record in chunk:
+        current = artefacts[record.pk]
+        pair = signing_step.prepare(bytes(current.xml), bytes(current.pdf), slot, backend,
+                                    signing_time=signing_time)
+        prepared.append((record, current, pair))
+    # One confirmation of the key for the whole chunk (a remote signing service asks the
+    # signer once per call: DOMAIN.md §3.4).
+    digests = [digest for _, _, pair in prepared for digest in pair.digests]
+    signatures = backend.sign_digests(digests)
+    signed = []
+    for n, (record, current, pair) in enumerate(prepared):
+        xml, pdf = signing_step.finish(pair, signatures[2 * n], signatures[2 * n + 1], slot=slot)
+        signed.append(_Signed(record, current, xml, pdf))
+    _store(actor, decision, signed, slot, backend, signing_time, outcome, items, job)
+
+
+def _store(actor: Any, decision: Decision, signed: list[_Signed], slot: str,
+           backend: SignerBackend, signing_time: dt.datetime, outcome: SignOutcome,
+           items: dict[int, SigningJobItem] | None, job: Any) -> None:
+    certificate = backend.certificate
+    der = certificate.public_bytes(Encoding.DER)
+    subject = certificate.subject.rfc4514_string()[:400]
+    seal = rules.stage_of(slot) is rules.Stage.SEAL
+    stored: list[_Signed] = []
+    with transaction.atomic():
+        for item in signed:
+            record, current = item.record, item.artefacts
+            try:
+                with transaction.atomic():
+                    changed = Artefacts.objects.filter(
+                        record=record.pk, version=current.version).update(
+                        xml=item.xml, pdf=item.pdf, xml_sha256=_sha(item.xml),
+                        pdf_sha256=_sha(item.pdf), version=current.version + 1)
+                    if changed != 1:
+                        raise IntegrityError("artefacts changed meanwhile")
+                    event = SignatureEvent.objects.create(
+                        record=record, slot=slot, signer=actor, role=decision.role_label[:20],
+                        certificate=der, certificate_serial=format(certificate.serial_number, "x"),
+                        certificate_subject=subject, signing_time=signing_time,
+                        xml_before=current.xml_sha256, xml_after=_sha(item.xml),
+                        pdf_before=current.pdf_sha256, pdf_after=_sha(item.pdf), job=job)
+                    if seal:
+                        IssuedRecord.objects.create(
+                            record=record, issued_at=signing_time, issued_by=actor, seal=event,
+                            xml_sha256=_sha(item.xml), pdf_sha256=_sha(item.pdf))
+                    if items is not None and record.pk in items:
+                        _finish_item(items[record.pk], SigningJobItem.State.DONE, "")
+            except IntegrityError:
+                # Someone else signed this slot meanwhile (a second worker, a retry): the
+                # unique (record, slot) constraint kept it to one signature.
+                outcome.already.append(record)
+                if items is not None and record.pk in items:
+                    _finish_item(items[record.pk], SigningJobItem.State.DONE,
+                                 "Đã được ký từ trước.")
+                continue
+            stored.append(item)
+            outcome.signed.append(record)
+            if seal:
+                outcome.issued.append(record)
+        _audit_chunk(actor, decision, stored, slot, signing_time, certificate, seal)
+
+
+def _audit_chunk(actor: Any, decision: Decision, stored: list[_Signed], slot: str,
+                 signing_time: dt.datetime, certificate: Any, seal: bool) -> None:
+    by_class: dict[int, list[_Signed]] = {}
+    for item in stored:
+        by_class.setdefault(item.record.school_class_id, []).append(item)
+    for items in by_class.values():
+        school_class = items[0].record.school_class
+        record_write(actor, "phat_hanh_hoc_ba" if seal else "ky_hoc_ba", school_class,
+                     role=decision.role_label, detail={
+                         "cho_ky": slot, "thoi_diem_ky": signing_time.isoformat(),
+                         "chung_thu": format(certificate.serial_number, "x"),
+                         "so_hoc_ba": len(items),
+                         "hoc_ba": [{"ma_tra_cuu": str(i.record.lookup_code),
+                                     "xml_sha256": _sha(i.xml), "pdf_sha256": _sha(i.pdf)}
+                                    for i in items]})
+
+
+def _finish_item(item: SigningJobItem, state: str, message: str) -> None:
+    now = timezone.now()
+    SigningJobItem.objects.filter(pk=item.pk).update(state=state, message=message, done_at=now,
+                                                     lease_until=None)
+    item.state, item.message, item.done_at = state, message, now
+
+
+def _settle_items(items: dict[int, SigningJobItem], outcome: SignOutcome) -> None:
+    """Items whose slot is already signed count as done; refused ones as failed."""
+    for record in outcome.already:
+        if record.pk in items:
+            _finish_item(items[record.pk], SigningJobItem.State.DONE, "Đã được ký từ trước.")
+    for record_id, reason in outcome.refused.items():
+        if record_id in items:
+            _finish_item(items[record_id], SigningJobItem.State.FAILED, reason)
+
+
+# --- returning a record -----------------------------------------------------------------------
+
+def return_record(actor: Any, record: HocBaRecord, reason: str, *,
+                  now: dt.datetime | None = None) -> ReturnedRecord:
+    """The signer whose turn it is refuses to sign and sends the record back with the
+    reason. The record is discarded; học vụ composes it again (a new look-up code) once the
+    gradebook is corrected (QĐ 1789 Điều 13, 20)."""
+    state = chain_state(record)
+    due_roles = {s.role for s in state.due}
+    if not due_roles:
+        raise rules.IssuanceRefused("Học bạ này không còn chờ ai ký: không trả lại được.")
+    # Try the roles whose turn it is, in chain order: the actor acts as one of them.
+    decision: Decision | None = None
+    role: Role | None = None
+    for spec in state.due:
+        slot_decision = _try_authorise(actor, record, spec.slot)
+        if slot_decision:
+            decision, role = slot_decision, spec.role
+            break
+    if decision is None or role is None:
+        action = Action.SIGN_RECORDS
+        reason_text = "Chỉ người đang đến lượt ký mới trả lại được học bạ."
+        record_denied(actor, action, record, reason_text)
+        raise PermissionDenied(reason_text)
+    spec = rules.check_may_return(state.data, state.filled, role=role, reason=reason,
+                                  returned=state.returned, issued=state.issued)
+    now = now or timezone.now()
+    with transaction.atomic():
+        returned = ReturnedRecord.objects.create(record=record, slot=spec.slot,
+                                                 returned_by=actor, role=decision.role_label,
+                                                 reason=reason.strip(), returned_at=now)
+        HocBaRecord.objects.filter(pk=record.pk, status=RecordStatus.COMPOSED).update(
+            status=RecordStatus.DISCARDED, discarded_by=actor, discarded_at=now)
+        record_write(actor, "tra_lai_hoc_ba", record, role=decision.role_label, detail={
+            "ma_tra_cuu": str(record.lookup_code), "cho_ky": spec.slot,
+            "ly_do": reason.strip(), "da_ky": sorted(state.filled)})
+    return returned
+
+
+def _try_authorise(actor: Any, record: HocBaRecord, slot: str) -> Decision:
+    stage = rules.stage_of(slot)
+    role = rules.STAGE_ROLE[stage]
+    action = Action.SEAL_RECORDS if stage is rules.Stage.SEAL else Action.SIGN_RECORDS
+    code = rules.subject_of(slot)
+    extra = {"subject": _subject_ids([code]).get(code)} if code else {}
+    target = class_target(record.school_class, kind="record", student=record.student_id,
+                          **extra)
+    return decide([g for g in grants_for(actor) if g.role is role], action, target)
+
+
+# --- revocation and replacement ---------------------------------------------------------------
+
+def _today(now: dt.datetime) -> dt.date:
+    return timezone.localdate(now)
+
+
+def revoke_and_replace(actor: Any, record: HocBaRecord, reason: str, *,
+                       now: dt.datetime | None = None) -> HocBaRecord:
+    """The principal revokes an issued record and a replacement is composed from the same
+    data with a NEW look-up code (CV 2088 PL1 II.1), to be signed again from the start.
+    Before the closing date; after it only on a correction the Sở approved (QĐ 1789 Điều
+    21). Returns the replacement."""
+    decision = require(actor, Action.REVOKE_RECORDS, record)
+    if not reason.strip():
+        raise rules.IssuanceRefused("Cần ghi lý do thu hồi học bạ (trường «Lý do»).")
+    now = now or timezone.now()
+    state = chain_state(record)
+    correction = (CorrectionRequest.objects.filter(record=record, decision__approved=True,
+                                                   revocation__isnull=True)
+                  .order_by("-requested_at").first())
+    rules.check_may_revoke(state.data, today=_today(now), issued=state.issued,
+                           revoked=state.revoked, correction_approved=correction is not None)
+    with transaction.atomic():
+        revocation = Revocation.objects.create(record=record, revoked_by=actor, revoked_at=now,
+                                               reason=reason.strip(), correction=correction)
+        HocBaRecord.objects.filter(pk=record.pk, status=RecordStatus.COMPOSED).update(
+            status=RecordStatus.REVOKED)
+        replacement = _recompose(actor, record, state.data, now)
+        Replacement.objects.create(revocation=revocation, record=replacement)
+        record_write(actor, "thu_hoi_thay_the_hoc_ba", record, role=decision.role_label,
+                     detail={"ma_tra_cuu": str(record.lookup_code),
+                             "ma_tra_cuu_thay_the": str(replacement.lookup_code),
+                             "ly_do": reason.strip(),
+                             "de_nghi_chinh_ly": correction.pk if correction else None})
+    return replacement
+
+
+def _recompose(actor: Any, record: HocBaRecord, data: dict[str, Any],
+               now: dt.datetime) -> HocBaRecord:
+    """The same year's data as a new record: a new UUID v4 and the time of re-creation."""
+    draft = dict(data)
+    draft["lookup_code"] = str(uuid.uuid4())
+    draft["composed_at"] = timezone.localtime(now).isoformat(timespec="seconds")
+    draft["created_on"] = _today(now).isoformat()
+    draft["issued_on"] = None
+    hocba = HocBa.from_json(draft)
+    canonical = hocba.canonical_bytes()
+    return HocBaRecord.objects.create(
+        book=record.book, student=record.student, school=record.school,
+        school_year=record.school_year, school_class=record.school_class,
+        lookup_code=hocba.lookup_code, schema=record.schema, canonical=canonical.decode(),
+        identity_hash=sha256_hex(canonical), composed_by=actor, composed_at=now)
+
+
+# --- corrections after the closing date -------------------------------------------------------
+
+def request_correction(actor: Any, record: HocBaRecord, reason: str, *,
+                       now: dt.datetime | None = None) -> CorrectionRequest:
+    """The school (its principal) asks the Sở to correct an issued record after the closing
+    date (QĐ 1789 Điều 21)."""
+    decision = require(actor, Action.REVOKE_RECORDS, record)
+    now = now or timezone.now()
+    state = chain_state(record)
+    pending = CorrectionRequest.objects.filter(record=record, decision__isnull=True).exists()
+    rules.check_may_request_correction(state.data, today=_today(now), issued=state.issued,
+                                       revoked=state.revoked, pending=pending, reason=reason)
+    with transaction.atomic():
+        request = CorrectionRequest.objects.create(record=record, requested_by=actor,
+                                                   requested_at=now, reason=reason.strip())
+        record_write(actor, "de_nghi_chinh_ly", record, role=decision.role_label, detail={
+            "ma_tra_cuu": str(record.lookup_code), "noi_dung": reason.strip()})
+    return request
+
+
+def decide_correction(actor: Any, request: CorrectionRequest, *, approve: bool, note: str = "",
+                      now: dt.datetime | None = None) -> CorrectionDecision:
+    """The Sở approves or rejects; on approval the school may revoke and replace the record
+    after the closing date."""
+    record = request.record
+    decision = require(actor, Action.APPROVE_CORRECTION, record)
+    decided = CorrectionDecision.objects.filter(request=request).exists()
+    rules.check_may_decide_correction(decided=decided, approve=approve, note=note)
+    now = now or timezone.now()
+    with transaction.atomic():
+        answer = CorrectionDecision.objects.create(request=request, approved=approve,
+                                                   decided_by=actor, decided_at=now,
+                                                   note=note.strip())
+        record_write(actor, "duyet_chinh_ly" if approve else "tu_choi_chinh_ly", record,
+                     role=decision.role_label, detail={
+                         "ma_tra_cuu": str(record.lookup_code), "de_nghi": request.pk,
+                         "ghi_chu": note.strip()})
+    return answer
+
+
+def chain_summary(state: ChainState) -> dict[str, Any]:
+    """For the pages and the JSON endpoint: every slot with whether it is signed."""
+    return {"slots": [{"slot": s.slot, "label": s.label, "signed": s.slot in state.filled}
+                      for s in state.required],
+            "issued": state.issued, "returned": state.returned, "revoked": state.revoked,
+            "due": [s.slot for s in state.due]}
+
+
+def canonical(record: HocBaRecord) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(record.canonical)
+    return data
+
