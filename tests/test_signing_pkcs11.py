@@ -39,9 +39,11 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from hocba.signing import DemoPki, ensure_demo_pki, subjects
+from hocba.signing import DemoPki, subjects
 from hocba.signing.backends import SignerBackend, SigningError
+from hocba.signing.online import HttpTimestamper
 from hocba.signing.pkcs11_signer import Pkcs11Signer
+from hocba.signing.services import PkiServices
 
 LIBRARY = "/usr/lib/softhsm/libsofthsm2.so"  # Debian softhsm2
 TOKEN = "hocba-truong"
@@ -52,6 +54,7 @@ PRINCIPAL = ("Trần Quốc Tuấn", "079175000021", "Hiệu trưởng")
 
 @dataclass(frozen=True)
 class Token:
+    services: PkiServices  # the PKI's TSA and OCSP, for B-LT
     pki: DemoPki
     seal: x509.Certificate  # EC P-256, key label "con-dau"
     principal: x509.Certificate  # RSA-2048, key label "hieu-truong"
@@ -70,14 +73,16 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Token]:
                     "--pin", PIN, "--so-pin", SO_PIN], check=True, capture_output=True)
     library = pkcs11.lib(LIBRARY)
     library.reinitialize()  # SoftHSM reads SOFTHSM2_CONF when initialised
-    pki = ensure_demo_pki(base / "pki")
+    services = PkiServices.for_directory(base / "pki")
+    pki = services.pki
     with library.get_token(token_label=TOKEN).open(user_pin=PIN, rw=True) as session:
         seal = _certify_in_token(session, pki, "con-dau", b"\x01", KeyType.EC,
                                  subjects.organisation_subject(*SEAL))
         principal = _certify_in_token(session, pki, "hieu-truong", b"\x02", KeyType.RSA,
                                       subjects.personal_subject(*PRINCIPAL))
         _store_certificate(session, pki.issuing, "hocba Demo Issuing CA", b"\xca")
-    yield Token(pki, seal, principal)
+    with services:
+        yield Token(services, pki, seal, principal)
     if previous is None:
         os.environ.pop("SOFTHSM2_CONF", None)
     else:
@@ -257,12 +262,58 @@ def test_a_pdf_sealed_with_the_token_validates_in_pyhanko_and_pdfsig(token: Toke
 
     pdf = tmp_path / "hoc-ba-dong-dau.pdf"
     pdf.write_bytes(signed)
-    nssdb = tmp_path / "nssdb"
-    nssdb.mkdir()
-    subprocess.run(["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"], check=True)
-    subprocess.run(["certutil", "-A", "-d", f"sql:{nssdb}", "-n", "hocba demo root",
-                    "-t", "C,C,C", "-i", str(token.pki.root_path)], check=True)
+    nssdb = nss_trusting(token.pki.root_path, tmp_path)
     done = subprocess.run(["pdfsig", "-no-ocsp", "-nssdir", f"sql:{nssdb}", str(pdf)],
                           capture_output=True, text=True, check=False)
     assert "Signature Validation: Signature is Valid." in done.stdout, done.stdout + done.stderr
     assert "Certificate Validation: Certificate is Trusted." in done.stdout
+
+
+def nss_trusting(root: Path, tmp_path: Path) -> Path:
+    nssdb = tmp_path / "nssdb"
+    nssdb.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"], check=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{nssdb}", "-n", "hocba demo root",
+                    "-t", "C,C,C", "-i", str(root)], check=True)
+    return nssdb
+
+
+def test_the_school_seals_a_record_from_its_token_at_b_lt(token: Token, tmp_path: Path) -> None:
+    """The seal through hocba's own PAdES writer: time-stamped by the demo TSA, its OCSP
+    status in the DSS, and it verifies offline."""
+    pades = pytest.importorskip("hocba.signing.pades")  # written alongside (issue 5 §4)
+    import datetime as dt
+    import json
+
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    from hocba.rendering import render_record
+
+    record = Path(__file__).resolve().parents[1] / "docs" / "examples" / "record-primary.json"
+    pdf = render_record(json.loads(record.read_text(encoding="utf-8")),
+                        verify_url="http://127.0.0.1:8000/tra-cuu")
+    now = dt.datetime.now(dt.UTC)
+    with Pkcs11Signer(LIBRARY, TOKEN, PIN, "con-dau") as seal:
+        sealed = pades.sign_pdf(pdf, "KY_PHAT_HANH", seal, signing_time=now,
+                                appearance=pades.StampText(SEAL[0], "Đóng dấu", now),
+                                timestamper=HttpTimestamper(f"{token.services.base_url}/tsa"))
+
+    def offline() -> Any:
+        reader = PdfFileReader(io.BytesIO(sealed))
+        [embedded] = reader.embedded_signatures
+        root = asn1_x509.Certificate.load(token.pki.root.public_bytes(
+            serialization.Encoding.DER))
+        context = DocumentSecurityStore.read_dss(reader).as_validation_context({
+            "trust_roots": [root], "allow_fetching": False, "revocation_mode": "hard-fail"})
+        return validate_pdf_signature(embedded, context)
+
+    status = off_the_event_loop(offline)
+    assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    assert status.timestamp_validity is not None and status.timestamp_validity.trusted
+    path = tmp_path / "hoc-ba-dong-dau-token.pdf"
+    path.write_bytes(sealed)
+    nssdb = nss_trusting(token.pki.root_path, tmp_path)
+    done = subprocess.run(["pdfsig", "-no-ocsp", "-nssdir", f"sql:{nssdb}", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert "Signature Validation: Signature is Valid." in done.stdout, done.stdout + done.stderr
+    assert f"Signer Certificate Common Name: {SEAL[0]}" in done.stdout

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
@@ -34,6 +35,7 @@ class Service:
     url: str
     token: str  # the principal's bearer token
     principal: IssuedCertificate
+    root: x509.Certificate
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def service(tmp_path: Path) -> Iterator[Service]:
         provider.add_user("thu.lt", "mat-khau-thu")
         provider.add_credential("thu.lt", "smartca-thu", teacher.pkcs12_path,
                                 DEMO_PKCS12_PASSWORD)
-        yield Service(provider, provider.base_url, token, principal)
+        yield Service(provider, provider.base_url, token, principal, pki.root)
 
 
 def digests(count: int) -> list[bytes]:
@@ -179,3 +181,46 @@ def test_an_authorisation_must_count_its_hashes(service: Service) -> None:
         "credentialID": "smartca-hung", "numSignatures": 3,
         "hashes": [base64.b64encode(bytes(32)).decode()]}, bearer)
     assert status == 400 and "numSignatures" in answer["error_description"]
+
+
+def test_a_class_of_records_is_signed_in_pades_after_one_confirmation(service: Service) -> None:
+    """The principal's CBQL field in several records: every digest goes to the phone at once,
+    and each record's signature validates in pyHanko."""
+    pades = pytest.importorskip("hocba.signing.pades")  # written alongside (issue 5 §4)
+    import datetime as dt
+    import io
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from hocba.rendering import render_record
+
+    record = Path(__file__).resolve().parents[1] / "docs" / "examples" / "record-primary.json"
+    pdf = render_record(json.loads(record.read_text(encoding="utf-8")),
+                        verify_url="http://127.0.0.1:8000/tra-cuu")
+    remote = signer(service)
+    start = dt.datetime.now(dt.UTC)
+    prepared = [pades.prepare_pdf_signature(
+        pdf, "CBQL", remote.certificate, remote.chain, level="B-B",
+        signing_time=start + dt.timedelta(seconds=n),
+        appearance=pades.StampText(PRINCIPAL[0], PRINCIPAL[2], start)) for n in range(4)]
+    signatures = remote.sign_digests([p.digest for p in prepared])
+    signed = [p.finish(s) for p, s in zip(prepared, signatures, strict=True)]
+    [asked] = service.provider.authorizations("smartca-hung")
+    assert asked["hashes"] == 4
+
+    root = asn1_x509.Certificate.load(service.root.public_bytes(Encoding.DER))
+    for document in signed:
+        def check(document: bytes = document) -> Any:
+            [embedded] = PdfFileReader(io.BytesIO(document)).embedded_signatures
+            context = ValidationContext(trust_roots=[root], allow_fetching=False)
+            return validate_pdf_signature(embedded, context)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:  # pyHanko runs its own event loop
+            status = pool.submit(check).result()
+        assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+        assert status.signing_cert.subject.native["common_name"] == PRINCIPAL[0]
