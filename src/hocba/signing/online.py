@@ -124,11 +124,15 @@ class HttpTimestamper(TimeStamper):
         nonce, request = self.request_cms(digest, algorithm)
         try:
             token = handle_tsp_response(self._exchange(request), nonce)
+            info = token["content"]["encap_content_info"]["content"].parsed
+            imprint = info["message_imprint"].native
         except TimestampRequestError as exc:
             raise OnlineServiceError(
                 f"Dịch vụ cấp dấu thời gian «{self.url}» từ chối: {exc}") from exc
-        info = token["content"]["encap_content_info"]["content"].parsed
-        if info["message_imprint"].native != request["message_imprint"].native:
+        except (ValueError, KeyError, TypeError) as exc:
+            raise OnlineServiceError(
+                f"Dịch vụ «{self.url}» trả về dấu thời gian RFC 3161 hỏng.") from exc
+        if imprint != request["message_imprint"].native:
             raise OnlineServiceError(
                 f"Dịch vụ cấp dấu thời gian «{self.url}» đóng dấu cho một giá trị băm khác.")
         return token
@@ -137,8 +141,9 @@ class HttpTimestamper(TimeStamper):
         data = self._connection.post(request.dump(), "application/timestamp-query",
                                      "application/timestamp-reply")
         try:
+            # Lazily parsed, so the token's DER is handed on as received (re-encoding it
+            # in asn1crypto costs ~100 ms); broken content surfaces in _request.
             response = TimeStampResponse.load(data, strict=True)
-            response.native  # noqa: B018 (parse it all now: asn1crypto is lazy)
         except ValueError as exc:
             raise OnlineServiceError(
                 f"Dịch vụ «{self.url}» không trả về dấu thời gian RFC 3161.") from exc
