@@ -209,6 +209,20 @@ def test_files_are_read_as_pem_der_or_pkcs7_with_their_chain(pki: DemoPki,
         check.read_certificates(ca_only, "root.pem")
 
 
+def test_a_der_file_ending_in_a_whitespace_byte_is_read_whole(pki: DemoPki) -> None:
+    """DER is binary: a last byte 0x20 or 0x0a is part of the signature, not padding."""
+    subject = subjects.personal_subject(*PRINCIPAL)
+    for _ in range(2000):
+        certificate = make_signer(subject, new_key(), pki.issuing, pki.issuing_key,
+                                  Urls.on("http://127.0.0.1:1"), NOW)
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        if der[-1:].isspace():
+            break
+    else:
+        pytest.fail("no certificate ended in a whitespace byte")
+    assert check.read_certificates(der) == (certificate, [])
+
+
 def test_serial_and_subject_are_shown_as_cas_print_them(pki: DemoPki) -> None:
     certificate = personal(pki)
     serial = check.serial_hex(certificate)

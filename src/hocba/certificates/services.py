@@ -121,22 +121,40 @@ def _authorise_registration(actor: Any, owner: Any, who: Owner) -> str:
     return "Giáo viên" if who.teacher is not None else "Người ký"
 
 
+@dataclass(frozen=True)
+class Trust:
+    """The trust anchors and known issuing CAs, read once for many registrations."""
+
+    anchors: list[x509.Certificate]
+    intermediates: list[x509.Certificate]
+
+    @classmethod
+    def configured(cls) -> Trust:
+        try:
+            anchors = trust_anchors()
+        except (PkiError, OSError):
+            anchors = []
+        return cls(anchors, known_intermediates())
+
+
 def prepare(who: Owner, data: bytes, key_holding: str, key_ref: str, *, provider: str,
-            file_name: str = "tệp", at: dt.datetime, actor: Any = None) -> SigningCertificate:
+            file_name: str = "tệp", at: dt.datetime, actor: Any = None,
+            trust: Trust | None = None, issued_with_key: bool = False) -> SigningCertificate:
     """The row to store, after every check; CertificateRefused with all problems otherwise.
 
     Unsaved (the demo writes its certificates in bulk); a rejected seal registered again is
-    the same row, reopened, so its ``pk`` is set."""
+    the same row, reopened, so its ``pk`` is set. ``issued_with_key``: the caller has just
+    written the demo key file with this certificate (the demo seeding), so it is not reopened
+    to compare."""
     try:
         leaf, chain = check.read_certificates(data, file_name)
     except check.UnreadableCertificate as exc:
         raise CertificateRefused([str(exc)]) from None
-    problems = _key_problems(leaf, key_holding, key_ref, provider)
-    try:
-        anchors = trust_anchors()
-    except (PkiError, OSError):
-        anchors = []
-    pool = [*chain, *known_intermediates()]
+    problems = _key_problems(leaf, key_holding, key_ref, provider,
+                             open_key_file=not issued_with_key)
+    trust = trust or Trust.configured()
+    anchors = trust.anchors
+    pool = [*chain, *trust.intermediates]
     problems += [str(p) for p in check.problems(leaf, pool, anchors, who.holder, at)]
     existing = SigningCertificate.objects.filter(
         serial_number=check.serial_hex(leaf), issuer=check.readable_name(leaf.issuer)).first()
@@ -182,7 +200,7 @@ def _reopens(existing: SigningCertificate, who: Owner) -> bool:
 
 
 def _key_problems(leaf: x509.Certificate, key_holding: str, key_ref: str,
-                  provider: str) -> list[str]:
+                  provider: str, *, open_key_file: bool = True) -> list[str]:
     problems = []
     if key_holding not in KeyHolding.values:
         problems.append(f"Kiểu chữ ký (ma_kieu_chu_ky) «{key_holding}» không hợp lệ: chọn "
@@ -193,7 +211,7 @@ def _key_problems(leaf: x509.Certificate, key_holding: str, key_ref: str,
     if not key_ref.strip():
         problems.append(_missing_ref(key_holding))
     elif key_holding == KeyHolding.PKCS12_FILE:
-        problems += _demo_key_problems(leaf, key_ref.strip(), provider)
+        problems += _demo_key_problems(leaf, key_ref.strip(), provider, open_key_file)
     elif key_holding == KeyHolding.USB_TOKEN and token_labels(key_ref) is None:
         problems.append(f"Nơi giữ khoá trên USB token «{key_ref.strip()}» phải ghi dạng «nhãn "
                         "token/nhãn khoá», ví dụ «TRUONG-THCS/con-dau».")
@@ -210,13 +228,17 @@ def _missing_ref(key_holding: str) -> str:
     return "Chưa ghi nơi giữ khoá."
 
 
-def _demo_key_problems(leaf: x509.Certificate, key_ref: str, provider: str) -> list[str]:
+def _demo_key_problems(leaf: x509.Certificate, key_ref: str, provider: str,
+                       open_key_file: bool) -> list[str]:
     """A PKCS#12 file is the demo's only: its key must be the certificate's."""
     if provider != Provider.DEMO:
         return ["Tệp khoá PKCS#12 chỉ dùng với PKI demo của hocba; chứng thư số thật giữ khoá "
                 "trên USB token hoặc dịch vụ ký số từ xa."]
     try:
-        signer = Pkcs12Signer.load(key_file(key_ref), DEMO_PKCS12_PASSWORD)
+        path = key_file(key_ref)  # inside the demo PKI directory, whoever wrote it
+        if not open_key_file:
+            return []
+        signer = Pkcs12Signer.load(path, DEMO_PKCS12_PASSWORD)
     except SigningError as exc:
         return [str(exc)]
     if signer.certificate != leaf:
@@ -287,12 +309,9 @@ def _decision_problems(certificate: SigningCertificate, approve: bool, reason: s
     leaf = x509.load_der_x509_certificate(bytes(certificate.der))
     chain = x509.load_pem_x509_certificates(certificate.chain_pem.encode()) \
         if certificate.chain_pem else []
-    try:
-        anchors = trust_anchors()
-    except (PkiError, OSError):
-        anchors = []
+    trust = Trust.configured()
     holder = check.Holder.school(certificate.school.name, certificate.school.code)
-    found = check.problems(leaf, [*chain, *known_intermediates()], anchors, holder, at)
+    found = check.problems(leaf, [*chain, *trust.intermediates], trust.anchors, holder, at)
     return [f"Không duyệt được: {p}" for p in found]
 
 

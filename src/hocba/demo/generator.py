@@ -25,6 +25,7 @@ from hocba.accounts.models import RoleAssignment, User
 from hocba.audit.models import AuditEvent
 from hocba.audit.services import record
 from hocba.curriculum.services import ensure_subjects
+from hocba.demo.certificates import seed_certificates
 from hocba.demo.names import adult_name
 from hocba.demo.results_tt22 import lock_terms, seed_secondary_results
 from hocba.demo.results_tt27 import seed_primary_results
@@ -156,6 +157,8 @@ def seed(size: str = "small", progress: Progress | None = None) -> DemoSummary:
                 progress(done, total, spec.name)
         accounts = _accounts(ctx, kept[MAIN_SCHOOL], kept[SECOND_SCHOOL])
         _results(ctx, built)  # after the accounts: the principals lock the terms
+        # After the staff's identity numbers: every signer and every school's seal.
+        certificates = seed_certificates(built, [ctx.previous, ctx.current])
         if progress is not None:
             progress(total, total, "Tài khoản demo")
         summary = DemoSummary(
@@ -165,7 +168,8 @@ def seed(size: str = "small", progress: Progress | None = None) -> DemoSummary:
             teachers=tally["teachers"], assignments=tally["assignments"], accounts=accounts,
             seconds=time.perf_counter() - started,
         )
-        record(AuditEvent.Kind.WRITE, "sinh_du_lieu_demo", detail=summary.counts())
+        record(AuditEvent.Kind.WRITE, "sinh_du_lieu_demo",
+               detail={**summary.counts(), **certificates.counts()})
     return summary
 
 

@@ -120,16 +120,16 @@ def read_certificates(data: bytes, file_name: str = "tệp") -> tuple[x509.Certi
 
 
 def _parse(data: bytes) -> list[x509.Certificate]:
-    stripped = data.strip()
     try:
-        if b"-----BEGIN PKCS7-----" in stripped:
-            return list(pkcs7.load_pem_pkcs7_certificates(stripped))
-        if b"-----BEGIN CERTIFICATE-----" in stripped:
-            return list(x509.load_pem_x509_certificates(stripped))
+        if b"-----BEGIN PKCS7-----" in data:
+            return list(pkcs7.load_pem_pkcs7_certificates(data.strip()))
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            return list(x509.load_pem_x509_certificates(data.strip()))
+        # DER is binary: its last byte may well be a "space" and must not be stripped.
         try:
-            return [x509.load_der_x509_certificate(stripped)]
+            return [x509.load_der_x509_certificate(data)]
         except ValueError:
-            return list(pkcs7.load_der_pkcs7_certificates(stripped))
+            return list(pkcs7.load_der_pkcs7_certificates(data))
     except (ValueError, UnsupportedAlgorithm):
         return []
 
@@ -146,9 +146,14 @@ def common_name(certificate: x509.Certificate) -> str:
     return str(names[0].value) if names else ""
 
 
+# Short names RFC 4514 leaves as dotted numbers; "T" as Windows and Vietnamese CAs print it.
+_READABLE = {NameOID.TITLE: "T", NameOID.SERIAL_NUMBER: "SERIALNUMBER",
+             NameOID.EMAIL_ADDRESS: "E"}
+
+
 def readable_name(name: x509.Name) -> str:
-    """``CN=Phạm Văn Hùng, UID=CCCD:…``: most specific first, diacritics kept (not escaped)."""
-    return name.rfc4514_string()
+    """``UID=CCCD:…,CN=Phạm Văn Hùng,T=Hiệu trưởng,…``: RFC 4514 order, diacritics kept."""
+    return name.rfc4514_string(_READABLE)
 
 
 def serial_hex(certificate: x509.Certificate) -> str:
