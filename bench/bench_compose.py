@@ -7,10 +7,11 @@
 A fresh database gets the small demo (six schools; last year complete and locked). Then, for
 every school, its principal composes every class of 2024-2025 (``compose_school``: the
 year-results selectors, the TT 22/TT 27 engines, the snapshot, canonical JSON and hash, the
-rows and their audit entries) and every record's XML is written and checked against the
-profile's XSD (``moet.write``). Prints one JSON line with the students composed, the seconds
-for each step, and the figure scaled to 2,000 students; ``*_cpu_s`` is this process's CPU time
-for the step (steadier than the clock on a shared machine; it leaves out PostgreSQL's own).
+rows and their audit entries), then every record's XML is written from its stored canonical
+JSON and checked against the profile's XSD, as the export does (``moet.write_checked``).
+Prints one JSON line with the students composed, the seconds for each step, and the figure
+scaled to 2,000 students; ``*_cpu_s`` is this process's CPU time for the step (steadier than
+the clock on a shared machine; it leaves out PostgreSQL's own).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ def main() -> int:
     from hocba.demo import generator
     from hocba.domain import moet
     from hocba.domain.access import Role
-    from hocba.domain.record import HocBa
     from hocba.organisation.models import School, SchoolYear
     from hocba.records import compose
     from hocba.records.models import HocBaRecord
@@ -59,7 +59,7 @@ def main() -> int:
     started, cpu = time.perf_counter(), time.process_time()
     records = list(HocBaRecord.objects.filter(school_year=year).values_list("canonical",
                                                                             flat=True))
-    size = sum(len(moet.write(HocBa.from_json(json.loads(c)))) for c in records)
+    size = sum(len(moet.write_checked(json.loads(c))) for c in records)
     written, written_cpu = time.perf_counter() - started, time.process_time() - cpu
 
     count = len(records)

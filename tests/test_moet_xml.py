@@ -85,6 +85,14 @@ def test_writer_produces_the_hand_written_file_byte_for_byte(kind: str) -> None:
     assert moet.write(record(kind)) == expected(kind)
 
 
+@pytest.mark.parametrize("kind", ["primary", "secondary"])
+def test_a_stored_record_is_written_from_its_canonical_json_to_the_same_file(kind: str) -> None:
+    # The export writes a composed record from the canonical JSON stored for it, without
+    # checking it again: the same bytes as writing the checked record.
+    stored = json.loads(record(kind).canonical_bytes())
+    assert moet.write_checked(stored) == expected(kind)
+
+
 def test_cv2088_pl1_ii1_5_primary_structure_data_then_signatures() -> None:
     root = etree.fromstring(moet.write(record("primary")))
     assert root.tag == "HOC_BA"

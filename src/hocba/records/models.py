@@ -14,7 +14,8 @@ student and school year, frozen from the gradebook into the canonical JSON form
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -67,6 +68,22 @@ class Book(models.Model):
         return f"{self.student} — {self.get_level_display()}"
 
 
+class CanonicalText(models.TextField):
+    """A record's canonical JSON (about 10 kB). It keeps a placeholder of its own in a
+    multi-row insert, so that PostgreSQL's ``bulk_create`` binds one text per row instead of
+    Django's UNNEST over a ``text[]`` array: psycopg writes an array literal in Python,
+    escaping each of the record's ~1,000 quotes through a regex callback, which cost more
+    than composing the record (bench/bench_compose.py, BENCHMARKS.md). The column is a
+    plain text column; migrations see a TextField."""
+
+    def get_placeholder(self, value: object, compiler: object, connection: object) -> str:
+        return "%s"
+
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.TextField", args, kwargs
+
+
 class RecordStatus(models.TextChoices):
     COMPOSED = "da_tao", "Đã tạo, chờ ký"
     DISCARDED = "da_huy", "Đã huỷ trước khi ký"
@@ -85,7 +102,7 @@ class HocBaRecord(models.Model):
                                      related_name="records")
     lookup_code = models.UUIDField("mã tra cứu", unique=True)
     schema = models.CharField("phiên bản dữ liệu", max_length=32)
-    canonical = models.TextField("dữ liệu (JSON chuẩn tắc)")
+    canonical = CanonicalText("dữ liệu (JSON chuẩn tắc)")
     identity_hash = models.CharField("SHA-256", max_length=64, unique=True)
     status = models.CharField("trạng thái", max_length=8, choices=RecordStatus.choices,
                               default=RecordStatus.COMPOSED)

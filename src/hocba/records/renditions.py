@@ -13,7 +13,6 @@ from enum import StrEnum
 from django.conf import settings
 
 from hocba.domain import moet
-from hocba.domain.record import HocBa
 from hocba.records.models import HocBaRecord
 from hocba.records.selectors import book_years, canonical_of
 from hocba.rendering.pdf import render_book, render_record
@@ -34,7 +33,8 @@ def rendition(record: HocBaRecord, fmt: Format) -> bytes:
     if fmt is Format.JSON:
         return record.canonical.encode()
     if fmt is Format.XML:
-        return moet.write(HocBa.from_json(canonical_of(record)))
+        # Stored by ``compose`` after ``HocBa.from_json`` checked it, and never edited since.
+        return moet.write_checked(canonical_of(record))
     return render_record(canonical_of(record), verify_url=settings.HOCBA_VERIFY_URL)
 
 
