@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from hocba.curriculum.selectors import curriculum_of
 from hocba.domain.assessment.common import AssessmentError, CommentResult, Level
@@ -73,10 +73,10 @@ def secondary_curriculum(school_class: SchoolClass) -> list[CurriculumSubject]:
 
 # --- loading -----------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class StoredTerm:
+class StoredTerm(NamedTuple):
     """One row of a subject sheet (``TermResult``) as the year's results read it: its cells
-    only, read as plain values (a class's year has tens of thousands of them)."""
+    only, read as plain values (a class's year has tens of thousands of them; a named tuple
+    is built from a database row at C speed)."""
 
     tx: list[Any]
     gk: Decimal | None
@@ -101,6 +101,18 @@ class ClassYear:
     summer: dict[int, SummerConduct]
     retests: dict[tuple[int, str], SubjectRetest]
     teachers: dict[str, Teacher]  # subject code → the class's teacher of that subject
+    # Subject code → its sheet's shape and the labels of its assessed cells: the same for
+    # every student, worked out once (``columns``).
+    _columns: dict[str, tuple[SheetShape, tuple[str, ...]]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def columns(self, row: CurriculumSubject) -> tuple[SheetShape, tuple[str, ...]]:
+        found = self._columns.get(row.code)
+        if found is None:
+            shape = _shape(row)
+            found = self._columns[row.code] = (shape, tuple(
+                shape.label(n) for n in shape.fields if n != COMMENT_FIELD))
+        return found
 
     def records_of(self, student: Student) -> dict[int, ClassTermRecord | None]:
         return {t: self.records.get((student.pk, t)) for t in TERMS}
@@ -114,7 +126,7 @@ def load_class_year(school_class: SchoolClass) -> ClassYear:
     NotSecondary for a primary class."""
     curriculum = secondary_curriculum(school_class)
     members = year_members(school_class)
-    results = {(sid, code, term): StoredTerm(*cells)
+    results = {(sid, code, term): StoredTerm._make(cells)
                for sid, code, term, *cells in TermResult.objects.filter(
                    school_class=school_class, student__in=members).values_list(
                    "student_id", "subject__code", "term", *_STORED_COLUMNS)}
@@ -187,8 +199,8 @@ def _cell_texts(shape: SheetShape, result: StoredTerm | None) -> list[str]:
     ``selectors.stored_value`` shows it on the sheet: "8.5", "10", "D"."""
     if result is None:
         return [""] * (shape.regular + 2)
-    tx = result.tx
-    texts = [str(tx[i]) if i < len(tx) else "" for i in range(shape.regular)]
+    texts = [str(v) for v in result.tx[:shape.regular]]
+    texts += [""] * (shape.regular - len(texts))
     if shape.scored:
         texts += ["" if v is None else f"{v.normalize():f}" for v in (result.gk, result.ck)]
     else:
@@ -199,10 +211,9 @@ def _cell_texts(shape: SheetShape, result: StoredTerm | None) -> list[str]:
 def _term_input(shape: SheetShape, texts: list[str]) -> TermInput:
     *tx, gk, ck = texts
     if shape.scored:  # TT 22/2021 Điều 9.1.b: the inputs of ĐTBmhk
-        return ScoreTerm(tuple(Decimal(v) for v in tx), Decimal(gk), Decimal(ck))
+        return ScoreTerm(tuple(map(Decimal, tx)), Decimal(gk), Decimal(ck))
     # Điều 9.1.a: the comment subject's assessments
-    return CommentTerm(tuple(CommentResult(v) for v in tx), CommentResult(gk),
-                       CommentResult(ck))
+    return CommentTerm(tuple(map(CommentResult, tx)), CommentResult(gk), CommentResult(ck))
 
 
 def _subjects_of(year: ClassYear, student: Student) -> tuple[list[SubjectTerms], list[str]]:
@@ -216,15 +227,14 @@ def _subjects_of(year: ClassYear, student: Student) -> tuple[list[SubjectTerms],
         if (row.optional or row.elective_group) and not any(
                 (student.pk, row.code, t) in year.results for t in TERMS):
             continue
-        shape = _shape(row)
-        labels = [shape.label(n) for n in shape.fields if n != COMMENT_FIELD]
+        shape, labels = year.columns(row)
         inputs: dict[int, TermInput | None] = {}
         for term in TERMS:
             texts = _cell_texts(shape, year.results.get((student.pk, row.code, term)))
-            absent = [label for label, text in zip(labels, texts, strict=True) if not text]
-            if not absent:
+            if all(texts):  # the usual case: every assessed cell entered
                 inputs[term] = _term_input(shape, texts)
                 continue
+            absent = [label for label, text in zip(labels, texts, strict=True) if not text]
             inputs[term] = None
             if len(absent) == len(labels):
                 missing.append(f"{row.name} {TERM_LABEL[term]}: chưa có điểm")

@@ -60,7 +60,6 @@ from hocba.gradebook.year_eval import (
     ClassYear,
     Evaluated,
     NotSecondary,
-    SubjectTerms,
     TermInput,
     evaluate,
     load_class_year,
@@ -130,8 +129,8 @@ def _value(term: TermInput | None) -> Value | None:
     return None
 
 
-def _year(subject: SubjectTerms) -> Value | None:
-    hk1, hk2 = _value(subject.hk1), _value(subject.hk2)
+def _year(hk1: Value | None, hk2: Value | None) -> Value | None:
+    """The year's result from the two terms' (``_value`` of each)."""
     if isinstance(hk1, Decimal) and isinstance(hk2, Decimal):
         return year_average(hk1, hk2)  # TT 22/2021 Điều 9.1.b
     return hk2 if hk1 is not None else None  # Điều 9.1.a: the year is term II's result
@@ -150,9 +149,10 @@ def _subjects(year: ClassYear, evaluated: Evaluated) -> tuple[SubjectYear, ...]:
         code = s.row.code
         teacher = year.teachers.get(code)
         redone = retests.get(code)
+        hk1, hk2 = _value(s.hk1), _value(s.hk2)  # each term's average worked out once
         out.append(SubjectYear(
             code=code, name=s.row.name, assessment=s.row.assessment.value,
-            hk1=_value(s.hk1), hk2=_value(s.hk2), year=_year(s),
+            hk1=hk1, hk2=hk2, year=_year(hk1, hk2),
             reevaluated=redone.value if isinstance(redone, CommentResult) else redone,
             comment_hk1=_comment(year, evaluated.student, code, 1),
             comment_hk2=_comment(year, evaluated.student, code, 2),

@@ -167,8 +167,12 @@ def compose_school(user: Any, school: School, year: SchoolYear
                    ) -> list[Composed | CompositionRefused]:
     """Every class of the school that year, each all-or-nothing on its own."""
     outcomes: list[Composed | CompositionRefused] = []
-    for school_class in SchoolClass.objects.filter(school=school, school_year=year).order_by(
-            "grade", "name"):
+    # The school, its province, the year and the homeroom teacher come with each class: the
+    # permission check, the snapshot and the signers read them.
+    classes = (SchoolClass.objects.filter(school=school, school_year=year)
+               .select_related("school__province", "school_year", "homeroom_teacher")
+               .order_by("grade", "name"))
+    for school_class in classes:
         try:
             outcomes.append(compose_class(user, school_class))
         except CompositionRefused as refused:

@@ -91,35 +91,35 @@ def student_part(student: Student, gaps: Gaps, who: str) -> dict[str, Any]:
 class Histories:
     """QUA_TRINH_HOC_TAP for the students of one class, read in two queries: each stay of the
     record's level up to the record's year, oldest first, with the school's name as it was
-    that year (NGAY_TRANG_THAI_CHUYEN_DEN = the stay's start)."""
+    that year (NGAY_TRANG_THAI_CHUYEN_DEN = the stay's start). Read as plain values: a school
+    composes thousands of them at once."""
 
     def __init__(self, school_class: SchoolClass, students: list[Student]) -> None:
         self.level = level_of_grade(school_class.grade)
         stays = list(Enrolment.objects.filter(
             student__in=students, school_class__school_year__start__lte=(
                 school_class.school_year.start))
-            .select_related("school_class__school_year", "school_class__school")
-            .order_by("start_date", "id"))
-        self.names = {(n.school_id, n.school_year_id): n.school_name
-                      for n in SchoolPlaceNames.objects.filter(
-                          school__in={s.school_class.school_id for s in stays})}
-        self.stays: dict[int, list[Enrolment]] = {}
-        for stay in stays:
-            self.stays.setdefault(stay.student_id, []).append(stay)
+            .order_by("start_date", "id")
+            .values_list("student_id", "start_date", "school_class__grade",
+                         "school_class__name", "school_class__school_id",
+                         "school_class__school_year_id", "school_class__school_year__name",
+                         "school_class__school__name"))
+        names = dict(((school, year), name) for school, year, name in (
+            SchoolPlaceNames.objects.filter(school__in={stay[4] for stay in stays})
+            .values_list("school_id", "school_year_id", "school_name")))
+        self.stays: dict[int, list[dict[str, Any]]] = {}
+        for student, since, grade, name, school, year, year_name, school_name in stays:
+            if level_of_grade(grade) != self.level:
+                continue
+            self.stays.setdefault(student, []).append({
+                "school_year": year_name,
+                "class": name,
+                "school": names.get((school, year), school_name),
+                "since": since.isoformat(),
+            })
 
     def of(self, student: Student) -> list[dict[str, Any]]:
-        history = []
-        for stay in self.stays.get(student.pk, []):
-            cls = stay.school_class
-            if level_of_grade(cls.grade) != self.level:
-                continue
-            history.append({
-                "school_year": cls.school_year.name,
-                "class": cls.name,
-                "school": self.names.get((cls.school_id, cls.school_year_id), cls.school.name),
-                "since": stay.start_date.isoformat(),
-            })
-        return history
+        return [dict(entry) for entry in self.stays.get(student.pk, [])]
 
 
 def principal_of(school: School, year: SchoolYear) -> Any:

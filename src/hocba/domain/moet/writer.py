@@ -23,7 +23,6 @@ from hocba.domain.moet.nodes import (
     Repeat,
     Values,
     get,
-    get_steps,
 )
 from hocba.domain.moet.profiles import Profile
 
@@ -39,8 +38,23 @@ class _Writer:
 
     def children(self, parent: Any, nodes: tuple[Node, ...], base: Json, where: str) -> None:
         for node in nodes:
-            if isinstance(node, Leaf):
-                self.leaf(parent, node, base, where)
+            # A leaf is by far the most frequent node (a record has about 160): handled here,
+            # without a call per leaf.
+            if type(node) is Leaf:
+                value: Any
+                if node.derive is not None:
+                    value = node.derive(self.record)
+                else:
+                    value = base
+                    for step in node.steps:
+                        value = value.get(step)
+                        if value is None:
+                            break
+                if value is None:
+                    if node.required:
+                        self.missing(node, where)
+                    continue
+                SubElement(parent, node.tag).text = node.text_of(value)
             elif isinstance(node, Block):
                 self.block(parent, node, base, where)
             elif isinstance(node, Repeat):
@@ -51,16 +65,11 @@ class _Writer:
                 assert isinstance(node, Custom)
                 node.write(parent, self.record)
 
-    def leaf(self, parent: Any, node: Leaf, base: Json, where: str) -> None:
-        value = node.derive(self.record) if node.derive else get_steps(base, node.steps)
-        if value is None:
-            if node.required:
-                path = f"{where}{node.path}" if node.path else node.tag
-                self.problems.append(Problem(path, (
-                    f"thiếu giá trị cho thẻ {node.tag}, bắt buộc trong hồ sơ "
-                    f"{self.profile.key} ({node.note})")))
-            return
-        SubElement(parent, node.tag).text = node.text_of(value)
+    def missing(self, node: Leaf, where: str) -> None:
+        path = f"{where}{node.path}" if node.path else node.tag
+        self.problems.append(Problem(path, (
+            f"thiếu giá trị cho thẻ {node.tag}, bắt buộc trong hồ sơ {self.profile.key} "
+            f"({node.note})")))
 
     def block(self, parent: Any, node: Block, base: Json, where: str) -> None:
         if node.when is not None and get(self.record, node.when) is None:
