@@ -225,3 +225,29 @@ def test_school_staff_do_not_approve(client: Any, pki: DemoPki, signers: Any) ->
     assert "Chỉ cán bộ Phòng GDĐT hoặc Sở GDĐT duyệt chứng thư số của trường." in page(response)
     assert client.post(f"/chung-thu-so/{seal.pk}/duyet/",
                        {"quyet_dinh": "duyet"}).status_code == 403
+
+
+# --- links -------------------------------------------------------------------------------------
+
+def test_signers_approvers_and_school_staff_find_their_pages(client: Any, signers: Any) -> None:
+    client.force_login(signers.users[Role.GVCN])
+    assert 'href="/chung-thu-so/cua-toi/">Chứng thư số của tôi</a>' in page(client.get("/"))
+    client.force_login(signers.users[Role.PHONG_OFFICER])
+    home = page(client.get("/"))
+    assert 'href="/chung-thu-so/duyet/">Duyệt chứng thư số</a>' in home
+    assert "/chung-thu-so/cua-toi/" not in home
+    school = f"/truong/{signers.school.pk}/"
+    assert school_url(signers) not in page(client.get(school))
+    client.force_login(signers.users[Role.VAN_THU])
+    assert f'href="{school_url(signers)}">Chứng thư số của trường</a>' in page(client.get(school))
+
+
+def test_the_pages_follow_the_english_switch(client: Any, pki: DemoPki, signers: Any) -> None:
+    client.force_login(signers.users[Role.PRINCIPAL])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    school = page(client.get(school_url(signers)))
+    assert "Register the school's organisation certificate" in school
+    assert "The school has no approved organisation certificate" in school
+    assert "Đăng ký chứng thư số tổ chức của trường" not in school
+    mine = page(client.get("/chung-thu-so/cua-toi/"))
+    assert "<h1>My certificates</h1>" in mine and "Registered certificates" in mine

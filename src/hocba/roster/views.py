@@ -51,6 +51,7 @@ def school_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "years": SchoolYear.objects.all(),
         "can_import": bool(can(request.user, Action.EDIT_ROSTER, school)),
         "can_staff": bool(can(request.user, Action.VIEW_STAFF, school)),
+        "can_certificates": bool(can(request.user, Action.REGISTER_CERTIFICATE, school)),
     })
 
 

@@ -26,6 +26,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             # Teachers enter results; the principal locks terms and approves corrections.
             "gradebook": may_somewhere(user, Action.EDIT_RESULTS)
             or any(g.role is Role.PRINCIPAL for g in grants),
+            # Signers hold a personal certificate; the Phòng/Sở approve schools' seals.
+            "certificates": may_somewhere(user, Action.SIGN_RECORDS),
+            "certificate_approvals": may_somewhere(user, Action.APPROVE_CERTIFICATE),
         },
         "user_roles": sorted({ROLE_LABELS[g.role] for g in grants}),
     }
