@@ -224,3 +224,28 @@ def test_a_class_of_records_is_signed_in_pades_after_one_confirmation(service: S
             status = pool.submit(check).result()
         assert status.intact and status.valid and status.trusted, status.pretty_print_details()
         assert status.signing_cert.subject.native["common_name"] == PRINCIPAL[0]
+
+
+def test_the_demo_provider_holds_every_demo_certificate_under_its_file_name(
+        tmp_path: Path) -> None:
+    pki = ensure_demo_pki(tmp_path / "pki")
+    with RemoteSigningProvider(approve_after=0.0) as provider:
+        provider.add_demo_pki(pki.directory)
+        issued = pki.issue_personal(*TEACHER)  # issued while the provider runs
+        account = issued.pkcs12_path.stem
+        assert account == "CCCD-027180000011"
+        remote = RemoteSigner.login(provider.base_url, account, "hocba-demo", account,
+                                    poll_interval=0.01)
+        assert remote.certificate == issued.certificate
+        [signature] = remote.sign_digests(digests(1))
+        public = issued.certificate.public_key()
+        assert isinstance(public, ec.EllipticCurvePublicKey)
+        public.verify(signature, digests(1)[0], ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+
+        with pytest.raises(SigningError, match="Sai tên đăng nhập hoặc mật khẩu"):
+            RemoteSigner.login(provider.base_url, account, "sai", account)
+        seal = pki.issue_organisation("Trường Tiểu học Phật Tích", "27260001").pkcs12_path.stem
+        with pytest.raises(SigningError, match=f"Không tìm thấy chứng thư số «{seal}»"):
+            RemoteSigner.login(provider.base_url, account, "hocba-demo", seal)
+        with pytest.raises(SigningError, match="Sai tên đăng nhập"):
+            RemoteSigner.login(provider.base_url, "../pki/issued/x", "hocba-demo", account)

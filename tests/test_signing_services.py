@@ -274,13 +274,20 @@ def test_hocba_pki_serve_serves_the_demo_pki_of_var(tmp_path: Path) -> None:
     import socket
     import sys
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    from hocba.signing import ensure_demo_pki
+    from hocba.signing.remote_signer import RemoteSigner
+
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    port, remote_port = ports
     hocba = Path(sys.executable).with_name("hocba")
     env = {**os.environ, "HOCBA_VAR": str(tmp_path)}
-    with subprocess.Popen([str(hocba), "pki", "serve", "--port", str(port)], env=env,
-                          stdout=subprocess.PIPE, text=True) as server:
+    with subprocess.Popen([str(hocba), "pki", "serve", "--port", str(port), "--remote-port",
+                           str(remote_port)], env=env, stdout=subprocess.PIPE,
+                          text=True) as server:
         try:
             assert server.stdout is not None
             first = server.stdout.readline()
@@ -288,6 +295,15 @@ def test_hocba_pki_serve_serves_the_demo_pki_of_var(tmp_path: Path) -> None:
             crl = x509.load_der_x509_crl(get(f"http://127.0.0.1:{port}/crl"))
             assert crl.issuer.rfc4514_string().startswith("CN=hocba Demo Issuing CA,")
             assert (tmp_path / "pki" / "services" / "tsa.pem").exists()
+            while "ký số từ xa" not in (line := server.stdout.readline()):
+                assert line, "the remote-signing service did not start"
+            assert f"http://127.0.0.1:{remote_port}" in line
+            # A teacher's demo key, issued now, is a credential of the remote service at once.
+            pki = ensure_demo_pki(tmp_path / "pki", base_url=f"http://127.0.0.1:{port}")
+            teacher = pki.issue_personal(*TEACHER).pkcs12_path.stem
+            remote = RemoteSigner.login(f"http://127.0.0.1:{remote_port}", teacher,
+                                        "hocba-demo", teacher, poll_interval=0.05)
+            assert "CN=Lê Thị Thu," in remote.certificate.subject.rfc4514_string()
         finally:
             server.terminate()
 
@@ -311,6 +327,15 @@ def test_the_demo_command_starts_the_services_and_warns_when_the_port_is_taken(
         taken.listen()
         assert _start_pki_services(taken.getsockname()[1]) is None
     assert "Không mở được cổng" in capsys.readouterr().err
+
+    from hocba.cli import _start_remote_signing
+
+    provider = _start_remote_signing(0, tmp_path / "pki")
+    try:
+        assert f"Dịch vụ ký số từ xa demo (kiểu CSC) tại {provider.base_url}" \
+            in capsys.readouterr().out
+    finally:
+        provider.stop()
 
 
 def test_an_older_pki_directory_gets_its_index_of_issued_serials(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """The ``hocba`` command: the operator's verbs.
 
     hocba demo                 set up var/, migrate, demo PKI, seed if empty, serve, print logins
-                               (the PKI's TSA, OCSP and CRL on 127.0.0.1:8765 alongside)
-    hocba pki serve [--port]   serve the demo PKI's TSA, OCSP responder and CRL only
+                               (the PKI's TSA, OCSP and CRL on 127.0.0.1:8765 and a remote
+                               signing service holding the demo keys on 8766, alongside)
+    hocba pki serve [--port] [--remote-port]   those two services only
     hocba serve                serve the web application (gunicorn) on 127.0.0.1:8000
     hocba seed [--size large]  generate the deterministic demo data into an empty database
     hocba import classes FILE --school CODE --year 2025-2026 --as USERNAME
@@ -68,6 +69,24 @@ def _start_pki_services(port: int) -> Any:
     return services
 
 
+def _start_remote_signing(port: int, directory: Path) -> Any:
+    """The demo remote-signing provider (CSC-style, like VNPT SmartCA): every demo PKCS#12 is a
+    credential and an account named by its file (CCCD-…, MA_TRUONG-…), password "hocba-demo";
+    the "phone" approves after a second. None (with a warning) when the port is taken."""
+    from hocba.signing.remote_provider import RemoteSigningProvider
+
+    try:
+        provider = RemoteSigningProvider(port=port, approve_after=1.0)
+    except OSError as exc:
+        print(f"• Không mở được cổng {port} cho dịch vụ ký số từ xa demo: {exc.strerror}.",
+              file=sys.stderr)
+        return None
+    provider.add_demo_pki(directory)
+    print(f"• Dịch vụ ký số từ xa demo (kiểu CSC) tại {provider.start()}: tài khoản = tên tệp "
+          "khoá (CCCD-…, MA_TRUONG-…), mật khẩu hocba-demo", flush=True)
+    return provider
+
+
 def _print_logins(logins: list[Any], host: str, port: int) -> None:
     print(f"\nhocba đang chạy tại http://{host}:{port}/  (Ctrl+C để dừng)\n")
     print("Tài khoản demo (mật khẩu chung ở cột cuối):")
@@ -88,13 +107,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if generator.is_empty():
         print("• Sinh dữ liệu demo (một lần)…", flush=True)
         generator.seed(size="small", progress=_progress_printer())
-    services = _start_pki_services(args.pki_port)
+    from django.conf import settings
+
+    running = [_start_pki_services(args.pki_port),
+               _start_remote_signing(args.remote_port, Path(settings.VAR_DIR) / "pki")]
     _print_logins(generator.demo_logins(), args.host, args.port)
     try:
         return _serve(args.host, args.port, args.workers)
     finally:  # gunicorn's master exits with SystemExit on Ctrl+C or SIGTERM
-        if services is not None:
-            services.stop()
+        for service in running:
+            if service is not None:
+                service.stop()
 
 
 def cmd_pki(args: argparse.Namespace) -> int:
@@ -110,10 +133,15 @@ def cmd_pki(args: argparse.Namespace) -> int:
     base = services.base_url
     print(f"PKI demo tại {base}  (Ctrl+C để dừng)\n  TSA  {base}/tsa\n  OCSP {base}/ocsp\n"
           f"  CRL  {base}/crl\n  CA   {base}/issuing-ca.crt", flush=True)
+    provider = _start_remote_signing(args.remote_port, services.pki.directory) \
+        if args.remote_port else None
     try:
         services.serve_forever()
     except KeyboardInterrupt:
         pass
+    finally:
+        if provider is not None:
+            provider.stop()
     return 0
 
 
@@ -268,12 +296,16 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "demo":
             p.add_argument("--pki-port", type=int, default=8765,
                            help="cổng của TSA, OCSP và CRL demo (mặc định 8765)")
+            p.add_argument("--remote-port", type=int, default=8766,
+                           help="cổng của dịch vụ ký số từ xa demo (mặc định 8766)")
 
     p = sub.add_parser("pki", help="PKI demo: dấu thời gian (TSA), OCSP, CRL")
     pki_sub = p.add_subparsers(dest="pki_command", required=True)
     p = pki_sub.add_parser("serve", help="chạy TSA, OCSP và CRL của PKI demo")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--remote-port", type=int, default=8766,
+                   help="cổng của dịch vụ ký số từ xa demo; 0 = không chạy")
     p.set_defaults(func=cmd_pki)
 
     p = sub.add_parser("seed", help="sinh dữ liệu demo vào cơ sở dữ liệu trống")

@@ -19,7 +19,8 @@ services add (the CSC's own ``credentials/authorize`` is synchronous):
 The holder's phone is played by a policy per credential (``approve``, ``decline``, ``never``:
 no answer, so the client times out; ``manual``: wait for) ``POST /_demo/confirm/<id>`` or
 ``/_demo/decline/<id>``; ``GET /_demo/pending`` lists what waits. Keys come from the demo PKI's
-PKCS#12 files. DEMO ONLY: no TLS, bearer tokens in memory, the ``/_demo`` routes unauthenticated.
+PKCS#12 files (``add_credential``, or all of them with ``add_demo_pki``). DEMO ONLY: no TLS,
+bearer tokens in memory, the ``/_demo`` routes unauthenticated.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import secrets
 import threading
 import time
@@ -41,6 +43,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from hocba.signing.backends import Pkcs12Signer, SigningError
+from hocba.signing.pki import DEMO_PKCS12_PASSWORD
 
 __all__ = ["SHA256_OID", "Confirmation", "RemoteSigningProvider", "sign_algorithm_oid"]
 
@@ -49,6 +52,7 @@ ECDSA_SHA256_OID = "1.2.840.10045.4.3.2"
 RSA_OID = "1.2.840.113549.1.1.1"  # PKCS#1 v1.5 over the given hash (CSC signAlgo rsaEncryption)
 MAX_HASHES = 20_000  # a whole school's records in one confirmation (issue 5 "Done when")
 MAX_BODY = 4 * 1024 * 1024
+_STEM = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a demo PKCS#12 file stem, never a path
 
 
 class Confirmation(StrEnum):
@@ -95,6 +99,7 @@ class RemoteSigningProvider:
         self._tokens: dict[str, str] = {}
         self._credentials: dict[str, _Credential] = {}
         self._authorizations: dict[str, _Authorization] = {}
+        self._demo: tuple[Path, Confirmation] | None = None
         self._server = _Server((host, port), _Handler)
         self._server.provider = self
         self._thread: threading.Thread | None = None
@@ -118,6 +123,13 @@ class RemoteSigningProvider:
         signer = Pkcs12Signer.load(pkcs12_path, password)
         with self._lock:
             self._credentials[credential_id] = _Credential(user_id, signer, confirmation)
+
+    def add_demo_pki(self, pki_directory: Path,
+                     confirmation: Confirmation = Confirmation.APPROVE) -> None:
+        """Every PKCS#12 of the demo PKI, now or issued later, is a credential named by its
+        file stem (``CCCD-<12 digits>``, ``MA_TRUONG-<code>``), held by an account of the same
+        name whose password is the demo keys' published one (DEMO ONLY)."""
+        self._demo = (pki_directory / "issued", confirmation)
 
     def set_confirmation(self, credential_id: str, confirmation: Confirmation) -> None:
         with self._lock:
@@ -179,12 +191,14 @@ class RemoteSigningProvider:
             return 401, _error("invalid_token", "Phiên làm việc với dịch vụ ký số từ xa không "
                                                 "hợp lệ hoặc đã hết hạn; hãy đăng nhập lại.")
         if path == "/csc/v2/credentials/list":
+            self._demo_credential(user, user)
             with self._lock:
                 ids = sorted(k for k, c in self._credentials.items() if c.owner == user)
             return 200, {"credentialIDs": ids}
         if path == "/csc/v2/credentials/authorizeCheck":
             return self._check(user, str(body.get("authorizationID", "")))
         credential_id = str(body.get("credentialID", ""))
+        self._demo_credential(user, credential_id)
         with self._lock:
             credential = self._credentials.get(credential_id)
         if credential is None or credential.owner != user:
@@ -198,7 +212,27 @@ class RemoteSigningProvider:
             return self._sign_hash(credential_id, credential, body)
         return 404, _error("invalid_request", f"Không có phương thức «{path}».")
 
+    def _demo_file(self, stem: str) -> Path | None:
+        if self._demo is None or not _STEM.fullmatch(stem):
+            return None
+        path = self._demo[0] / f"{stem}.p12"
+        return path if path.is_file() else None
+
+    def _demo_credential(self, user: str, credential_id: str) -> None:
+        """A demo account's own PKCS#12, loaded on first use (the PKI issues while we run)."""
+        if user != credential_id or self._demo is None:
+            return
+        path = self._demo_file(credential_id)
+        with self._lock:
+            known = credential_id in self._credentials
+        if path is not None and not known:
+            self.add_credential(user, credential_id, path, DEMO_PKCS12_PASSWORD, self._demo[1])
+
     def _login(self, basic: tuple[str, str] | None) -> tuple[int, dict[str, Any]]:
+        if basic is not None and self._demo_file(basic[0]) is not None \
+                and basic[1] == DEMO_PKCS12_PASSWORD.decode():
+            with self._lock:
+                self._passwords.setdefault(basic[0], basic[1])
         with self._lock:
             if basic is None or self._passwords.get(basic[0]) != basic[1]:
                 return 401, _error("invalid_grant", "Sai tên đăng nhập hoặc mật khẩu.")

@@ -62,6 +62,19 @@ class RemoteSigner:
             raise SigningError("Chứng thư số dùng loại khoá chưa được hỗ trợ (chỉ ECDSA hoặc RSA).")
         self._public = public
 
+    @classmethod
+    def login(cls, base_url: str, account: str, password: str, credential_id: str,
+              confirm_timeout: float = 120.0, **options: Any) -> RemoteSigner:
+        """Log in with the holder's account at the service (HTTP Basic → bearer token)."""
+        basic = base64.b64encode(f"{account}:{password}".encode()).decode("ascii")
+        answer = _JsonApi(base_url, "", options.get("request_timeout", 30.0)).call(
+            "auth/login", {}, authorization=f"Basic {basic}")
+        token = answer.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise SigningError(f"Dịch vụ ký số từ xa «{base_url}» không cấp phiên làm việc "
+                               f"cho tài khoản «{account}».")
+        return cls(base_url, credential_id, token, confirm_timeout, **options)
+
     def sign_digests(self, digests: Sequence[bytes]) -> list[bytes]:
         """One confirmation on the holder's phone for all ``digests``, then their signatures."""
         if not digests:
@@ -141,9 +154,11 @@ class _JsonApi:
         self._lock = threading.Lock()
         self._connection: http.client.HTTPConnection | None = None
 
-    def call(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    def call(self, method: str, body: dict[str, Any], *,
+             authorization: str | None = None) -> dict[str, Any]:
         data = json.dumps(body).encode("utf-8")
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self._token}"}
+        headers = {"Content-Type": "application/json",
+                   "Authorization": authorization or f"Bearer {self._token}"}
         with self._lock:
             for attempt in (1, 2):  # a kept-alive socket the server closed: reconnect once
                 try:
