@@ -1,0 +1,394 @@
+"""PAdES signatures in a rendered học bạ (issue 5 §4 "PDF"): the first signature certifies, the
+later ones approve, the school's seal is B-LT; poppler's pdfsig and pyHanko's validator judge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import MDPPerm
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.status import PdfSignatureStatus
+from pyhanko_certvalidator import ValidationContext
+
+from hocba.signing.backends import Pkcs12Signer
+from hocba.signing.online import HttpTimestamper
+from hocba.signing.pades import (
+    PdfSigningError,
+    StampText,
+    prepare_pdf_signature,
+    sign_pdf,
+)
+from hocba.signing.pdf_incremental import IncrementalUpdate, PdfFile
+from hocba.signing.pdf_objects import Name, Stream
+from hocba.signing.pki import DemoPki
+from hocba.signing.services import PkiServices
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+SIGNED_AT = dt.datetime(2025, 5, 30, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+VERIFY_URL = "http://127.0.0.1:8000/tra-cuu"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str
+    signer: Pkcs12Signer
+
+    def stamp(self) -> StampText:
+        return StampText(self.name, self.role, SIGNED_AT)
+
+
+@dataclass(frozen=True)
+class World:
+    services: PkiServices
+    pki: DemoPki
+    people: dict[str, Person]
+    tsa: HttpTimestamper
+    nssdb: Path
+
+
+def off_the_event_loop(work: Callable[[], T]) -> T:
+    """pyHanko's synchronous API calls ``asyncio.run``; browser journeys leave a loop behind."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    directory = tmp_path_factory.mktemp("pades")
+    with PkiServices.for_directory(directory / "pki") as services:
+        pki = services.pki
+
+        def person(issued: Any, name: str, role: str) -> Person:
+            return Person(name, role, Pkcs12Signer.load(issued.pkcs12_path, issued.password))
+
+        people = {
+            "GVBM_TOAN": person(pki.issue_personal("Ngô Minh Tâm", "027180000021", "Giáo viên"),
+                                "Ngô Minh Tâm", "Giáo viên môn Toán"),
+            "GVBM_NGU_VAN": person(pki.issue_personal("Đỗ Thị Hoa", "027180000022",
+                                                      "Giáo viên"),
+                                   "Đỗ Thị Hoa", "Giáo viên môn Ngữ văn"),
+            "GVBM_GDTC": person(pki.issue_personal("Trịnh Quốc Bảo", "027180000023",
+                                                   "Giáo viên"),
+                                "Trịnh Quốc Bảo", "Giáo viên môn Giáo dục thể chất"),
+            "GVCN": person(pki.issue_personal("Lê Thị Thu", "027180000011",
+                                              "Giáo viên chủ nhiệm"),
+                           "Lê Thị Thu", "Giáo viên chủ nhiệm"),
+            "CBQL": person(pki.issue_personal("Phạm Văn Hùng", "027175000003", "Hiệu trưởng"),
+                           "Phạm Văn Hùng", "Hiệu trưởng"),
+            "KY_PHAT_HANH": person(pki.issue_organisation("Trường Tiểu học Phật Tích", "27260001"),
+                                   "Trường Tiểu học Phật Tích", "Văn thư ký phát hành"),
+        }
+        nssdb = directory / "nssdb"
+        nssdb.mkdir()
+        subprocess.run(["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"], check=True)
+        subprocess.run(["certutil", "-A", "-d", f"sql:{nssdb}", "-n", "hocba demo root",
+                        "-t", "C,C,C", "-i", str(pki.root_path)], check=True)
+        yield World(services, pki, people, HttpTimestamper(f"{services.base_url}/tsa"), nssdb)
+
+
+def render(kind: str) -> bytes:
+    from hocba.rendering import render_record
+
+    with (EXAMPLES / f"record-{kind}.json").open(encoding="utf-8") as handle:
+        return render_record(json.load(handle), verify_url=VERIFY_URL)
+
+
+def sign_chain(world: World, pdf: bytes, fields: list[str], **levels: str) -> bytes:
+    for field in fields:
+        person = world.people[field]
+        pdf = sign_pdf(pdf, field, person.signer, signing_time=SIGNED_AT,
+                       appearance=person.stamp(), level=levels.get(field),
+                       timestamper=world.tsa)
+    return pdf
+
+
+@pytest.fixture(scope="module")
+def primary(world: World) -> bytes:
+    """GVCN certifies, CBQL approves, the seal approves at its default level (B-LT)."""
+    return sign_chain(world, render("primary"), ["GVCN", "CBQL", "KY_PHAT_HANH"])
+
+
+@pytest.fixture(scope="module")
+def secondary(world: World) -> bytes:
+    """Subject teachers first (the first certifies), then GVCN, CBQL and the seal at B-T.
+
+    Three different teachers: poppler 22.12's pdfsig reports "Unknown issue with Certificate"
+    for the second signature by the same certificate in one file (pyHanko's own signatures
+    too), though the signatures are valid."""
+    pdf = render("secondary")
+    subjects = [f.name for f in _fields(pdf) if f.name.startswith("GVBM_")]
+    assert subjects == ["GVBM_TOAN", "GVBM_NGU_VAN", "GVBM_GDTC"]
+    return sign_chain(world, pdf, [*subjects, "GVCN", "CBQL", "KY_PHAT_HANH"],
+                      KY_PHAT_HANH="B-T")
+
+
+def _fields(pdf: bytes) -> list[Any]:
+    from hocba.signing.pades import _acroform, _signature_fields
+
+    document = PdfFile(pdf)
+    return list(_signature_fields(document, _acroform(document)[1]))
+
+
+def pdfsig(world: World, pdf: bytes, tmp_path: Path, name: str = "hoc-ba.pdf") -> str:
+    path = tmp_path / name
+    path.write_bytes(pdf)
+    done = subprocess.run(["pdfsig", "-no-ocsp", "-nssdir", f"sql:{world.nssdb}", str(path)],
+                          capture_output=True, text=True, check=False)
+    return done.stdout + done.stderr
+
+
+def signatures(report: str) -> dict[str, str]:
+    """pdfsig's report per signed field."""
+    blocks = re.split(r"^Signature #\d+:\n", report, flags=re.M)[1:]
+    found = {}
+    for block in blocks:
+        name = re.search(r"Signature Field Name: (\S+)", block)
+        if name and "is not signed" not in block:
+            found[name.group(1)] = block
+    return found
+
+
+def trust_roots(world: World) -> list[asn1_x509.Certificate]:
+    return [asn1_x509.Certificate.load(world.pki.root.public_bytes(Encoding.DER))]
+
+
+def validate(world: World, pdf: bytes, *, offline_from_dss: bool = False
+             ) -> dict[str, PdfSignatureStatus]:
+    def work() -> dict[str, PdfSignatureStatus]:
+        reader = PdfFileReader(io.BytesIO(pdf))
+        results = {}
+        for embedded in reader.embedded_signatures:
+            if embedded.sig_object_type == "/DocTimeStamp":
+                continue
+            if offline_from_dss:
+                context = DocumentSecurityStore.read_dss(reader).as_validation_context({
+                    "trust_roots": trust_roots(world), "allow_fetching": False,
+                    "revocation_mode": "hard-fail"})
+            else:
+                context = ValidationContext(trust_roots=trust_roots(world),
+                                            allow_fetching=False, revocation_mode="soft-fail")
+            results[embedded.field_name] = validate_pdf_signature(embedded, context)
+        return results
+
+    return off_the_event_loop(work)
+
+
+# --- what an independent tool sees -----------------------------------------------------------
+
+def test_pdfsig_finds_every_signature_of_a_primary_record_valid_and_trusted(
+        world: World, primary: bytes, tmp_path: Path) -> None:
+    found = signatures(pdfsig(world, primary, tmp_path))
+    assert set(found) == {"GVCN", "CBQL", "KY_PHAT_HANH"}
+    for field, block in found.items():
+        assert "Signature Validation: Signature is Valid." in block, (field, block)
+        assert "Certificate Validation: Certificate is Trusted." in block, (field, block)
+        assert "Signature Type: ETSI.CAdES.detached" in block
+        assert "Signing Hash Algorithm: SHA-256" in block
+    assert "Signer Certificate Common Name: Phạm Văn Hùng" in found["CBQL"]
+    assert "Signer Certificate Common Name: Trường Tiểu học Phật Tích" in found["KY_PHAT_HANH"]
+    # /M carries the signing time with its offset; pdfsig prints the wall-clock part
+    assert "Signing Time: May 30 2025 14:05:00" in found["GVCN"]
+    assert b"/M (D:20250530140500+07'00')" in primary
+
+
+def test_pdfsig_sees_the_whole_secondary_record_signed_by_the_seal(
+        world: World, secondary: bytes, tmp_path: Path) -> None:
+    found = signatures(pdfsig(world, secondary, tmp_path))
+    assert set(found) == {"GVBM_TOAN", "GVBM_NGU_VAN", "GVBM_GDTC", "GVCN", "CBQL",
+                          "KY_PHAT_HANH"}
+    for field, block in found.items():
+        assert "Signature Validation: Signature is Valid." in block, (field, block)
+        assert "Certificate Validation: Certificate is Trusted." in block, (field, block)
+    # nothing was changed after the last signature
+    assert "Total document signed" in found["KY_PHAT_HANH"]
+    assert all("Not total document signed" in found[f] for f in found if f != "KY_PHAT_HANH")
+
+
+def test_pyhanko_finds_every_signature_intact_valid_trusted_and_allowed(
+        world: World, primary: bytes, secondary: bytes) -> None:
+    for pdf, certifier in ((primary, "GVCN"), (secondary, "GVBM_TOAN")):
+        results = validate(world, pdf)
+        assert len(results) >= 3
+        for field, status in results.items():
+            assert status.intact and status.valid and status.trusted, (field, status)
+            assert status.docmdp_ok and status.bottom_line, (field, status)
+        reader = PdfFileReader(io.BytesIO(pdf))
+        levels = {s.field_name: s.docmdp_level for s in reader.embedded_signatures}
+        # the first signature certifies with form filling allowed; the others approve
+        assert levels.pop(certifier) == MDPPerm.FILL_FORMS
+        assert set(levels.values()) == {None}
+        assert str(results[certifier].modification_level) == "ModificationLevel.FORM_FILLING"
+
+
+def test_the_seal_is_b_lt_and_every_signature_verifies_offline_from_the_dss(
+        world: World, primary: bytes) -> None:
+    reader = PdfFileReader(io.BytesIO(primary))
+    dss = DocumentSecurityStore.read_dss(reader)
+    assert len(dss.ocsps) >= 4  # three signers and the TSA
+    results = validate(world, primary, offline_from_dss=True)
+    for field, status in results.items():
+        assert status.bottom_line, (field, status.pretty_print_details())
+    seal = results["KY_PHAT_HANH"]
+    assert seal.timestamp_validity is not None and seal.timestamp_validity.trusted
+    assert str(seal.modification_level) == "ModificationLevel.LTA_UPDATES"
+
+
+def test_b_lta_adds_a_document_timestamp_over_the_dss(world: World, tmp_path: Path) -> None:
+    pdf = sign_chain(world, render("primary"), ["GVCN", "CBQL", "KY_PHAT_HANH"],
+                     KY_PHAT_HANH="B-LTA")
+    reader = PdfFileReader(io.BytesIO(pdf))
+    [stamp] = [s for s in reader.embedded_signatures if s.sig_object_type == "/DocTimeStamp"]
+    context = DocumentSecurityStore.read_dss(reader).as_validation_context({
+        "trust_roots": trust_roots(world), "allow_fetching": False,
+        "revocation_mode": "hard-fail"})
+    status = off_the_event_loop(lambda: validate_pdf_timestamp(stamp, validation_context=context))
+    assert status.intact and status.valid and status.trusted
+    report = pdfsig(world, pdf, tmp_path)
+    assert "Signature Field Name: DAU_THOI_GIAN_1" in report
+    assert report.count("Signature Validation: Signature is Valid.") == 3
+
+
+# --- tampering ---------------------------------------------------------------------------------
+
+def test_one_flipped_byte_in_signed_content_breaks_every_signature(
+        world: World, primary: bytes, tmp_path: Path) -> None:
+    document = PdfFile(primary)
+    page = document.get(next(document.pages()))
+    contents = page[Name("Contents")]
+    offset = document.offsets[(contents[0] if isinstance(contents, list) else contents).num]
+    content = primary.index(b"stream\n", offset) + 20  # inside page 1's content, revision 1
+    tampered = bytearray(primary)
+    tampered[content] ^= 0x01
+    found = signatures(pdfsig(world, bytes(tampered), tmp_path))
+    assert len(found) == 3
+    assert not any("Signature is Valid." in block for block in found.values())
+    for status in validate(world, bytes(tampered)).values():
+        assert not status.intact and not status.bottom_line
+
+
+def test_a_flipped_byte_in_the_principals_revision_breaks_it_and_what_follows(
+        world: World, primary: bytes, tmp_path: Path) -> None:
+    [cbql] = [f for f in _fields(primary) if f.name == "CBQL"]
+    document = PdfFile(primary)
+    signing_time = primary.index(b"/M (D:2025", document.offsets[cbql.dictionary[Name("V")].num])
+    tampered = bytearray(primary)
+    tampered[signing_time + 10] ^= 0x01  # a digit of the CBQL signature's /M
+    found = signatures(pdfsig(world, bytes(tampered), tmp_path))
+    assert "Signature is Valid." in found["GVCN"]  # its revision is untouched
+    assert "Signature is Valid." not in found["CBQL"]
+    assert "Signature is Valid." not in found["KY_PHAT_HANH"]
+
+
+def test_new_page_content_after_the_signatures_is_flagged(
+        world: World, primary: bytes, tmp_path: Path) -> None:
+    document = PdfFile(primary)
+    page_ref = next(document.pages())
+    page = dict(document.get(page_ref))
+    update = IncrementalUpdate(document)
+    forged = update.add(Stream({}, b"BT /F1 24 Tf 100 700 Td (Xuat sac) Tj ET"))
+    contents = page[Name("Contents")]
+    page[Name("Contents")] = [*(contents if isinstance(contents, list) else [contents]), forged]
+    update.put(page_ref, page)
+    changed = bytes(update.write())
+    for field, status in validate(world, changed).items():
+        assert status.intact and status.valid, field  # the signed bytes are untouched...
+        assert not status.docmdp_ok and not status.bottom_line, field  # ...but not allowed
+        assert str(status.modification_level) == "ModificationLevel.OTHER"
+    found = signatures(pdfsig(world, changed, tmp_path))
+    assert all("Not total document signed" in block for block in found.values())
+
+
+# --- what a person sees --------------------------------------------------------------------------
+
+def test_the_stamps_show_name_role_and_time_in_vietnamese(
+        primary: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "hoc-ba.pdf"
+    path.write_bytes(primary)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    text = re.sub(r"\s+", " ", text)
+    for expected in ("Ký bởi: Lê Thị Thu", "Giáo viên chủ nhiệm", "Ký bởi: Phạm Văn Hùng",
+                     "Hiệu trưởng", "Thời gian: 30/05/2025 14:05", "Văn thư ký phát hành",
+                     "Ký bởi: Trường Tiểu học Phật Tích"):
+        assert expected in text, expected
+
+
+def test_the_stamp_font_is_embedded_once_and_reused(primary: bytes) -> None:
+    assert primary.count(b"/FontName /HOCBAV+NotoSerif-Regular") == 1
+    assert primary.count(b"/BaseFont /HOCBAV+NotoSerif-Regular") == 2  # Type0 + CIDFont
+
+
+# --- refusals ----------------------------------------------------------------------------------
+
+def test_an_unknown_or_already_signed_field_is_refused_by_name(
+        world: World, primary: bytes) -> None:
+    person = world.people["CBQL"]
+    with pytest.raises(PdfSigningError, match="Không có ô chữ ký «HIEU_PHO» trong học bạ"):
+        sign_pdf(primary, "HIEU_PHO", person.signer, signing_time=SIGNED_AT,
+                 appearance=person.stamp())
+    with pytest.raises(PdfSigningError, match="Ô chữ ký «CBQL» đã được ký"):
+        sign_pdf(primary, "CBQL", person.signer, signing_time=SIGNED_AT,
+                 appearance=person.stamp())
+
+
+def test_a_signature_that_does_not_match_the_digest_is_not_written(world: World) -> None:
+    person = world.people["GVCN"]
+    prepared = prepare_pdf_signature(render("primary"), "GVCN", person.signer.certificate,
+                                     person.signer.chain, signing_time=SIGNED_AT,
+                                     appearance=person.stamp())
+    [wrong] = person.signer.sign_digests([bytes(32)])
+    with pytest.raises(PdfSigningError, match="không khớp với chứng thư số"):
+        prepared.finish(wrong)
+
+
+def test_the_seal_needs_a_time_stamp_authority(world: World) -> None:
+    person = world.people["KY_PHAT_HANH"]
+    with pytest.raises(PdfSigningError, match="cần máy chủ cấp dấu thời gian"):
+        sign_pdf(render("primary"), "KY_PHAT_HANH", person.signer, signing_time=SIGNED_AT,
+                 appearance=person.stamp())
+
+
+# --- many digests per confirmation, and xref streams ---------------------------------------------
+
+def test_a_class_is_signed_with_one_confirmation(world: World, tmp_path: Path) -> None:
+    person = world.people["GVCN"]
+    records = [render("primary"), render("primary")]
+    prepared = [prepare_pdf_signature(pdf, "GVCN", person.signer.certificate,
+                                      person.signer.chain, signing_time=SIGNED_AT,
+                                      appearance=person.stamp()) for pdf in records]
+    signatures_ = person.signer.sign_digests([p.digest for p in prepared])  # one confirmation
+    for index, (one, signature) in enumerate(zip(prepared, signatures_, strict=True)):
+        found = signatures(pdfsig(world, one.finish(signature), tmp_path, f"{index}.pdf"))
+        assert "Signature is Valid." in found["GVCN"]
+
+
+def test_a_file_with_a_cross_reference_stream_gets_one_too(world: World, tmp_path: Path) -> None:
+    document = PdfFile(render("primary"))
+    update = IncrementalUpdate(document)
+    document.uses_xref_stream = True  # as if the last writer had used xref streams
+    update.put(document.root_ref, dict(document.root))
+    streamed = bytes(update.write())
+    signed = sign_chain(world, streamed, ["GVCN", "CBQL"])
+    assert signed.count(b"/Type /XRef") == 3 and b"\ntrailer\n" not in signed[len(streamed):]
+    found = signatures(pdfsig(world, signed, tmp_path))
+    assert all("Signature is Valid." in block for block in found.values()) and len(found) == 2
+    for status in validate(world, signed).values():
+        assert status.bottom_line
+
