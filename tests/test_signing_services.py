@@ -8,6 +8,7 @@ import base64
 import hashlib
 import io
 import subprocess
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -382,3 +383,27 @@ def test_a_tsa_refusal_reaches_the_signer_in_vietnamese(services: PkiServices,
     with pytest.raises(OnlineServiceError, match=r"Dịch vụ cấp dấu thời gian .* từ chối.*"
                                                  r"Chỉ chấp nhận giá trị băm SHA-256"):
         timestamper.timestamp(bytes(32))
+
+
+def test_a_forked_worker_closes_its_copy_and_the_services_keep_serving(
+        services: PkiServices) -> None:
+    """gunicorn forks its workers after ``hocba demo`` started the services; a worker leaving
+    through the demo's clean-up must not wait for a serving thread it does not have."""
+    import os
+    import signal
+
+    child = os.fork()
+    if child == 0:  # the worker
+        services.stop()
+        os._exit(0)
+    for _ in range(500):
+        done, status = os.waitpid(child, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.01)
+    else:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        pytest.fail("the forked worker hung in PkiServices.stop()")
+    assert os.waitstatus_to_exitcode(status) == 0
+    x509.load_der_x509_crl(get(f"{services.base_url}/crl"))

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import re
 import secrets
 import threading
@@ -103,6 +104,7 @@ class RemoteSigningProvider:
         self._server = _Server((host, port), _Handler)
         self._server.provider = self
         self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
 
     @property
     def base_url(self) -> str:
@@ -157,14 +159,17 @@ class RemoteSigningProvider:
             self._thread = threading.Thread(target=self._server.serve_forever,
                                             kwargs={"poll_interval": 0.1}, daemon=True,
                                             name=f"remote-signing-{self.base_url}")
+            self._pid = os.getpid()
             self._thread.start()
         return self.base_url
 
     def stop(self) -> None:
-        if self._thread is not None:
+        # In a process forked after start() (gunicorn's workers under ``hocba demo``) the
+        # serving thread does not exist and shutdown() would wait for it forever: only close.
+        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
             self._server.shutdown()
             self._thread.join()
-            self._thread = None
+        self._thread = None
         self._server.server_close()
 
     def __enter__(self) -> RemoteSigningProvider:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import os
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +49,7 @@ class PkiServices:
         self._server = _Server((host, port), _Handler)
         self._pki = pki
         self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
 
     @classmethod
     def for_directory(cls, directory: Path, host: str = "127.0.0.1",
@@ -86,14 +88,17 @@ class PkiServices:
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.1},
                                         name=f"pki-services-{self.base_url}", daemon=True)
+        self._pid = os.getpid()
         self._thread.start()
         return self.base_url
 
     def stop(self) -> None:
-        if self._thread is not None:
+        # In a process forked after start() (gunicorn's workers under ``hocba demo``) the
+        # serving thread does not exist and shutdown() would wait for it forever: only close.
+        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
             self._server.shutdown()
             self._thread.join()
-            self._thread = None
+        self._thread = None
         self._server.server_close()
 
     def serve_forever(self) -> None:
