@@ -151,7 +151,7 @@ def personal_signer(user: Any, *, at: dt.datetime | None = None) -> SignerBacken
     return backend
 
 
-def seal_signer(school: Any, *, at: dt.datetime) -> SignerBackend:
+def seal_signer(school: Any, *, at: dt.datetime | None = None) -> SignerBackend:
     """The school's approved organisation certificate (CV 2088 PL1 III step 6)."""
     selectors = _module("hocba.certificates.selectors")
     certificate = selectors.approved_seal(school, at=at)
