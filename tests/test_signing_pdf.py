@@ -272,7 +272,7 @@ def test_one_flipped_byte_in_signed_content_breaks_every_signature(
     document = PdfFile(primary)
     page = document.get(next(document.pages()))
     contents = page[Name("Contents")]
-    offset = document.offsets[(contents[0] if isinstance(contents, list) else contents).num]
+    offset = document.offset_of((contents[0] if isinstance(contents, list) else contents).num)
     content = primary.index(b"stream\n", offset) + 20  # inside page 1's content, revision 1
     tampered = bytearray(primary)
     tampered[content] ^= 0x01
@@ -287,7 +287,7 @@ def test_a_flipped_byte_in_the_principals_revision_breaks_it_and_what_follows(
         world: World, primary: bytes, tmp_path: Path) -> None:
     [cbql] = [f for f in _fields(primary) if f.name == "CBQL"]
     document = PdfFile(primary)
-    signing_time = primary.index(b"/M (D:2025", document.offsets[cbql.dictionary[Name("V")].num])
+    signing_time = primary.index(b"/M (D:2025", document.offset_of(cbql.dictionary[Name("V")].num))
     tampered = bytearray(primary)
     tampered[signing_time + 10] ^= 0x01  # a digit of the CBQL signature's /M
     found = signatures(pdfsig(world, bytes(tampered), tmp_path))

@@ -32,6 +32,7 @@ from hocba.signing.pdf_objects import (
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF")
 _TRAILER = re.compile(rb"trailer")
 _XREF_SUBSECTION = re.compile(rb"\s*(\d+)[ ]+(\d+)[ \t]*(?:\r\n|\n|\r)")
+_EOL2 = (b"\r\n", b" \n", b" \r")
 _XREF_ENTRY = re.compile(rb"(\d{10}) (\d{5}) ([nf])[ \r\n]{1,2}")
 _N = Name
 
@@ -81,6 +82,9 @@ def _png_unpredict(data: bytes, columns: int) -> bytes:
     return bytes(out)
 
 
+_Entry = tuple[int, int, int] | None
+
+
 class PdfFile:
     """A PDF as its revisions left it: object lookup through the newest xref entries."""
 
@@ -91,9 +95,11 @@ class PdfFile:
         if not found:
             raise PdfSyntaxError("Tệp không phải PDF hợp lệ: thiếu «startxref».")
         self.startxref = int(found[-1].group(1))
-        self.offsets: dict[int, int] = {}  # object number -> byte offset
-        self.compressed: dict[int, tuple[int, int]] = {}  # object number -> (objstm, index)
-        self.free: set[int] = set()
+        # Cross-reference sections, newest first. A classic table's subsections stay unparsed
+        # (start, count, byte offset of the entries) until an object in them is looked up: a
+        # signature reads a dozen objects of a file with hundreds.
+        self._sections: list[tuple[int, int, int] | dict[int, _Entry]] = []
+        self._entries: dict[int, _Entry | None] = {}
         self.trailer: dict[Name, Any] = {}
         self.uses_xref_stream = False
         self._cache: dict[int, Any] = {}
@@ -127,9 +133,6 @@ class PdfFile:
             if isinstance(prev, int):
                 pending.append(prev)
 
-    def _known(self, num: int) -> bool:
-        return num in self.offsets or num in self.compressed or num in self.free
-
     def _read_table(self, offset: int) -> dict[Name, Any]:
         pos = offset + 4
         data = self.data
@@ -139,16 +142,21 @@ class PdfFile:
                 break
             start, count = int(header.group(1)), int(header.group(2))
             pos = header.end()
+            end = pos + 20 * count
+            if count and end <= len(data) and data[pos + 18:pos + 20] in _EOL2 \
+                    and data[end - 2:end] in _EOL2:
+                # the usual exact 20-byte entries (ISO 32000-1 §7.5.4): read when needed
+                self._sections.append((start, count, pos))
+                pos = end
+                continue
+            entries: dict[int, _Entry] = {}
             for num in range(start, start + count):
                 entry = _XREF_ENTRY.match(data, pos)
                 if entry is None:
                     raise PdfSyntaxError(f"Tệp PDF hỏng: dòng xref của đối tượng {num} sai.")
                 pos = entry.end()
-                if not self._known(num):
-                    if entry.group(3) == b"n":
-                        self.offsets[num] = int(entry.group(1))
-                    else:
-                        self.free.add(num)
+                entries[num] = (1, int(entry.group(1)), 0) if entry.group(3) == b"n" else None
+            self._sections.append(entries)
         match = _TRAILER.search(data, pos)
         if match is None:
             raise PdfSyntaxError("Tệp PDF hỏng: thiếu «trailer».")
@@ -166,6 +174,7 @@ class PdfFile:
         index = d.get(_N("Index"), [0, d[_N("Size")]])
         raw = decode_stream(stream)
         pos = 0
+        entries: dict[int, _Entry] = {}
         for start, count in zip(index[::2], index[1::2], strict=True):
             for num in range(start, start + count):
                 fields = []
@@ -173,15 +182,35 @@ class PdfFile:
                     fields.append(int.from_bytes(raw[pos:pos + width], "big") if width else None)
                     pos += width
                 kind = 1 if fields[0] is None else fields[0]
-                if self._known(num):
-                    continue
-                if kind == 1:
-                    self.offsets[num] = fields[1] or 0
-                elif kind == 2:
-                    self.compressed[num] = (fields[1] or 0, fields[2] or 0)
-                else:
-                    self.free.add(num)
+                entries[num] = (kind, fields[1] or 0, fields[2] or 0) if kind in (1, 2) else None
+        self._sections.append(entries)
         return dict(d)
+
+    def entry(self, num: int) -> _Entry:
+        """``(1, offset, 0)``, ``(2, object stream, index)``, or None (free or absent)."""
+        if num in self._entries:
+            return self._entries[num]
+        found: _Entry = None
+        for section in self._sections:
+            if isinstance(section, dict):
+                if num in section:
+                    found = section[num]
+                    break
+                continue
+            start, count, pos = section
+            if start <= num < start + count:
+                at = pos + 20 * (num - start)
+                line = self.data[at:at + 18]
+                found = (1, int(line[:10]), 0) if line[17:18] == b"n" else None
+                break
+        self._entries[num] = found
+        return found
+
+    def offset_of(self, num: int) -> int:
+        found = self.entry(num)
+        if found is None or found[0] != 1:
+            raise KeyError(num)
+        return found[1]
 
     def _length(self, ref: Ref) -> Any:
         return self.get(ref)
@@ -195,14 +224,15 @@ class PdfFile:
     def get(self, ref: Ref) -> Any:
         if ref.num in self._cache:
             return self._cache[ref.num]
-        if ref.num in self.offsets:
-            found, value = parse_indirect(self.data, self.offsets[ref.num], self._length)
-            if found.num != ref.num:
-                raise PdfSyntaxError(f"Tệp PDF hỏng: bảng xref trỏ sai đối tượng {ref.num}.")
-        elif ref.num in self.compressed:
-            value = self._from_objstm(*self.compressed[ref.num])
-        else:
+        found = self.entry(ref.num)
+        if found is None:
             value = None  # a missing object is null (ISO 32000-1 §7.3.10)
+        elif found[0] == 1:
+            at, value = parse_indirect(self.data, found[1], self._length)
+            if at.num != ref.num:
+                raise PdfSyntaxError(f"Tệp PDF hỏng: bảng xref trỏ sai đối tượng {ref.num}.")
+        else:
+            value = self._from_objstm(found[1], found[2])
         self._cache[ref.num] = value
         return value
 

@@ -11,6 +11,7 @@ string), ``HexString`` and ``Stream``.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -69,6 +70,9 @@ _LIT_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\
                 ord("f"): b"\f", ord("("): b"(", ord(")"): b")", ord("\\"): b"\\"}
 
 
+_NAMES: dict[bytes, Name] = {}
+
+
 class _End(NamedTuple):
     kind: str
 
@@ -94,9 +98,14 @@ def _parse(data: bytes, pos: int) -> tuple[Any, int]:
         return (Real(text) if b"." in text else int(text)), end
     if kind == "name":
         raw = match.group("name")
-        if b"#" in raw:
-            raw = _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
-        return Name(raw.decode("latin-1")), end
+        name = _NAMES.get(raw)
+        if name is None:
+            text = _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw) if b"#" in raw \
+                else raw
+            name = Name(text.decode("latin-1"))
+            if len(_NAMES) < 4096:
+                _NAMES[raw] = name
+        return name, end
     if kind == "dopen":
         result: dict[Name, Any] = {}
         while True:
@@ -117,7 +126,7 @@ def _parse(data: bytes, pos: int) -> tuple[Any, int]:
                 return items, end
             items.append(item)
     if kind == "hex":
-        digits = re.sub(rb"[^0-9A-Fa-f]", b"", match.group("hex")[1:-1])
+        digits = _NOT_HEX.sub(b"", match.group("hex")[1:-1])
         if len(digits) % 2:
             digits += b"0"
         return HexString(bytes.fromhex(digits.decode("ascii"))), end
@@ -137,11 +146,33 @@ def _parse(data: bytes, pos: int) -> tuple[Any, int]:
     return _End(word.decode("ascii")), end
 
 
+# a literal string whose parentheses are all escaped, and the escapes PDF and Python's
+# ``codecs.escape_decode`` read alike (octal, n r t b f, backslash, line continuation)
+_LIT_SIMPLE = re.compile(rb"((?:[^\\()]|\\.)*)\)", re.S)
+_LIT_ODD_ESCAPE = re.compile(rb"\\[^0-7nrtbf\\()\r\n]")
+_LIT_PLAIN = re.compile(rb"[^\\()]*")
+_OCTAL = re.compile(rb"[0-7]{1,3}")
+_NOT_HEX = re.compile(rb"[^0-9A-Fa-f]")
+
+
 def _literal(data: bytes, pos: int) -> tuple[bytes, int]:
+    simple = _LIT_SIMPLE.match(data, pos)
+    if simple is not None:  # no nested parentheses, only the escapes Python's codec shares
+        body = simple.group(1)
+        if b"\\" not in body:
+            return body, simple.end()
+        if _LIT_ODD_ESCAPE.search(body) is None:
+            decoded = codecs.escape_decode(body)[0]  # type: ignore[attr-defined]
+            return decoded.replace(b"\\(", b"(").replace(b"\\)", b")"), simple.end()
     out = bytearray()
     depth = 1
     n = len(data)
     while pos < n:
+        plain = _LIT_PLAIN.match(data, pos)
+        if plain is not None and plain.end() > pos:  # the common case: a run of plain bytes
+            out += data[pos:plain.end()]
+            pos = plain.end()
+            continue
         c = data[pos]
         if c == 0x5C:  # backslash
             pos += 1
@@ -150,10 +181,10 @@ def _literal(data: bytes, pos: int) -> tuple[bytes, int]:
                 out += _LIT_ESCAPES[e]
                 pos += 1
             elif 0x30 <= e <= 0x37:
-                digits = re.match(rb"[0-7]{1,3}", data[pos:pos + 3])
+                digits = _OCTAL.match(data, pos)
                 assert digits is not None
                 out.append(int(digits.group(), 8) & 0xFF)
-                pos += len(digits.group())
+                pos = digits.end()
             elif e == 0x0D:
                 pos += 2 if data[pos + 1:pos + 2] == b"\n" else 1
             elif e == 0x0A:

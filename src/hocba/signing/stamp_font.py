@@ -18,7 +18,7 @@ import struct
 import unicodedata
 import zlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from hocba.signing.pdf_incremental import IncrementalUpdate
@@ -30,7 +30,7 @@ BASE_FONT = "HOCBAV+NotoSerif-Regular"
 _N = Name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TrueTypeFont:
     data: bytes
     units_per_em: int
@@ -43,11 +43,16 @@ class TrueTypeFont:
 
     def glyphs(self, text: str) -> list[int]:
         """Glyph ids of ``text`` (NFC; a letter the subset lacks becomes '?')."""
-        fallback = self.cmap[ord("?")]
-        return [self.cmap.get(ord(c), fallback) for c in unicodedata.normalize("NFC", text)]
+        return list(_glyphs(self, text))
 
     def width(self, glyphs: list[int], size: float) -> float:
-        return sum(self.advances[g] for g in glyphs) * size / self.units_per_em
+        return sum(map(self.advances.__getitem__, glyphs)) * size / self.units_per_em
+
+
+@lru_cache(maxsize=4096)
+def _glyphs(font: TrueTypeFont, text: str) -> tuple[int, ...]:
+    fallback = font.cmap[ord("?")]
+    return tuple(font.cmap.get(ord(c), fallback) for c in unicodedata.normalize("NFC", text))
 
 
 def _tables(data: bytes) -> dict[bytes, bytes]:
