@@ -138,6 +138,16 @@ class SigningCertificate(models.Model):
         return f"{self.holder_name} — {self.serial_number}"
 
     @property
+    def issuer_name(self) -> str:
+        """The issuing CA's common name, for lists (the full name is ``issuer``)."""
+        from cryptography import x509
+
+        from hocba.domain.certificate_check import common_name_of
+
+        return common_name_of(x509.load_der_x509_certificate(bytes(self.der)).issuer) \
+            or self.issuer
+
+    @property
     def is_personal(self) -> bool:
         return self.kind == CertificateKind.PERSONAL
 

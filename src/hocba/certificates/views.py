@@ -43,9 +43,11 @@ def school_certificates(request: HttpRequest, school_id: int) -> HttpResponse:
             messages.success(request, "Đã đăng ký chứng thư số của trường; chờ "
                              f"{_approver_label(school)} duyệt.")
             return redirect("certificates_school", school_id=school.pk)
+    certificates = list(selectors.certificates_of_school(school))
     return render(request, "certificates/school.html", {
         "school": school, "form": form, "problems": problems,
-        "certificates": list(selectors.certificates_of_school(school)),
+        "seals": [c for c in certificates if not c.is_personal],
+        "staff": [c for c in certificates if c.is_personal],
         "seal": selectors.approved_seal(school), "approver": _approver_label(school),
         "now": timezone.now(),
     }, status=400 if problems else 200)

@@ -142,7 +142,11 @@ def uid_values(certificate: x509.Certificate) -> list[str]:
 
 
 def common_name(certificate: x509.Certificate) -> str:
-    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return common_name_of(certificate.subject)
+
+
+def common_name_of(name: x509.Name) -> str:
+    names = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(names[0].value) if names else ""
 
 
