@@ -295,7 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         if name == "demo":
             p.add_argument("--pki-port", type=int, default=8765,
-                           help="cổng của TSA, OCSP và CRL demo (mặc định 8765)")
+                           help="cổng của TSA, OCSP và CRL demo (mặc định 8765; chứng thư "
+                                "số đã cấp giữ địa chỉ ghi lúc cấp)")
             p.add_argument("--remote-port", type=int, default=8766,
                            help="cổng của dịch vụ ký số từ xa demo (mặc định 8766)")
 

@@ -193,8 +193,9 @@ class DemoPki:
         if (certificate is None or certificate.subject != subject
                 or not _signed_by(certificate, self.issuing)
                 or certificate.not_valid_after_utc <= _now()
-                or not _points_at(certificate, self.urls)
                 or self.is_revoked(certificate.serial_number)):
+            # Kept even if its CRL/OCSP addresses differ from ``urls``: the certificates app
+            # registered this file's certificate; a new key under the same name would break it.
             return None
         return IssuedCertificate(certificate, p12_path, chain_path)
 
@@ -317,7 +318,7 @@ def _keep_index(pki: DemoPki) -> None:
 
 
 def _points_at(certificate: x509.Certificate, urls: authority.Urls) -> bool:
-    """Whether the certificate names these CRL/OCSP addresses (they moved: issue anew)."""
+    """Whether a service certificate names these addresses (they moved: make it anew)."""
     try:
         aia = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
     except x509.ExtensionNotFound:
