@@ -139,3 +139,57 @@ def _signer(certificate: x509.Certificate, chain: tuple[x509.Certificate, ...]) 
         raise ValueError("only ECDSA and RSA signers are supported")
     certificates = der + b"".join(c.public_bytes(Encoding.DER) for c in chain)
     return CmsSigner(certificates, seq(issuer, serial), attribute, algorithm, largest)
+
+
+# --- reading back what a CMS carries --------------------------------------------------------
+
+def _read_tlv(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, start of content, end of content) of the DER element at ``pos``."""
+    tag = data[pos]
+    first = data[pos + 1]
+    if first < 0x80:
+        return tag, pos + 2, pos + 2 + first
+    count = first & 0x7F
+    length = int.from_bytes(data[pos + 2:pos + 2 + count], "big")
+    start = pos + 2 + count
+    return tag, start, start + length
+
+
+def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
+    """(tag, element start, content start, content end) of each child in a constructed value."""
+    out = []
+    pos = start
+    while pos < end:
+        tag, content, stop = _read_tlv(data, pos)
+        out.append((tag, pos, content, stop))
+        pos = stop
+    return out
+
+
+def embedded_certificates(der: bytes) -> list[bytes]:
+    """The DER certificates of a SignedData ContentInfo and of the signature time-stamp tokens
+    in its unsigned attributes; walks the DER without a general ASN.1 parser (a B-LT seal
+    reads every earlier signature of the record). Raises ValueError on a malformed CMS."""
+    try:
+        _tag, content, end = _read_tlv(der, 0)
+        _oid, explicit = _children(der, content, end)[:2]
+        _tag, signed_start, signed_end = _read_tlv(der, explicit[2])
+        found: list[bytes] = []
+        for tag, at, start, stop in _children(der, signed_start, signed_end):
+            if tag == 0xA0:  # certificates [0] IMPLICIT
+                found += [der[c_at:c_stop] for _t, c_at, _c, c_stop
+                          in _children(der, start, stop)]
+            elif tag == 0x31 and at > signed_start:  # signerInfos (digestAlgorithms come first)
+                for _t, _at, info_start, info_stop in _children(der, start, stop):
+                    for child in _children(der, info_start, info_stop):
+                        if child[0] != 0xA1:  # unsignedAttrs [1] IMPLICIT
+                            continue
+                        for _t, _a, attr_start, attr_stop in _children(der, child[2], child[3]):
+                            oid_, values = _children(der, attr_start, attr_stop)[:2]
+                            if der[oid_[1]:oid_[3]] != ATTR_SIGNATURE_TIMESTAMP:
+                                continue
+                            for _t, v_at, _v, v_stop in _children(der, values[2], values[3]):
+                                found += embedded_certificates(der[v_at:v_stop])
+        return found
+    except (IndexError, ValueError) as exc:
+        raise ValueError(f"malformed CMS: {exc}") from exc

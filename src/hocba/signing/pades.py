@@ -33,6 +33,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from cryptography import x509
@@ -42,7 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from hocba.signing.backends import SignerBackend, SigningError
-from hocba.signing.cms import CmsSigner
+from hocba.signing.cms import CmsSigner, embedded_certificates
 from hocba.signing.pdf_incremental import IncrementalUpdate, PdfFile, decode_stream
 from hocba.signing.pdf_objects import (
     Name,
@@ -292,19 +293,15 @@ class PreparedPdfSignature:
 
 def _cms_certificates(der: bytes) -> list[x509.Certificate]:
     """The certificates a CMS carries, and those of its signature time-stamp tokens."""
-    from asn1crypto import cms as asn1_cms
-
     try:
-        signed_data = asn1_cms.ContentInfo.load(der, strict=False)["content"]
-        found = [x509.load_der_x509_certificate(choice.chosen.dump())
-                 for choice in signed_data["certificates"] or () if choice.name == "certificate"]
-        for signer_info in signed_data["signer_infos"]:
-            for attribute in signer_info["unsigned_attrs"] or ():
-                if attribute["type"].native == "signature_time_stamp_token":
-                    found += _cms_certificates(attribute["values"][0].dump())
-    except (ValueError, KeyError, TypeError):
+        return [_certificate(c) for c in embedded_certificates(der)]
+    except ValueError:
         return []  # not ours to judge here: the verifier reports a broken signature
-    return found
+
+
+@lru_cache(maxsize=1024)
+def _certificate(der: bytes) -> x509.Certificate:
+    return x509.load_der_x509_certificate(der)
 
 
 def _validation_data(fetcher: RevocationFetcher,
