@@ -10,16 +10,16 @@ How the key is held (``ma_kieu_chu_ky``) picks the backend:
 - ``USB_TOKEN``: a PKCS#11 token (``hocba.signing.pkcs11_signer``), ``key_ref`` written
   ``token label/key label``, the driver from ``HOCBA_PKCS11_LIBRARY``, the PIN from the
   signer at signing time;
-- ``REMOTE_SIGNING``: a remote signing service, ``key_ref`` the provider's credential id.
+- ``REMOTE_SIGNING``: a remote signing service (``hocba.signing.remote_signer``) at
+  ``HOCBA_REMOTE_SIGNING_URL``, ``key_ref`` written ``account/credential id`` (or one name
+  for both), the account's password from the signer at signing time.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 from pathlib import Path
-from typing import Any
 
 from cryptography import x509
 
@@ -28,6 +28,8 @@ from hocba.signing.backends import Pkcs12Signer, SignerBackend, SigningError
 
 PKCS11_LIBRARY_ENV = "HOCBA_PKCS11_LIBRARY"
 DEFAULT_PKCS11_LIBRARY = "/usr/lib/softhsm/libsofthsm2.so"
+REMOTE_SIGNING_URL_ENV = "HOCBA_REMOTE_SIGNING_URL"
+DEFAULT_REMOTE_SIGNING_URL = "http://127.0.0.1:8766"  # the demo provider ('hocba demo')
 
 
 def pki_dir() -> Path:
@@ -36,18 +38,20 @@ def pki_dir() -> Path:
     return var_dir() / "pki"
 
 
-def backend_for(certificate: SigningCertificate, *, pin: str | None = None) -> SignerBackend:
+def backend_for(certificate: SigningCertificate, *, pin: str | None = None,
+                password: str | None = None) -> SignerBackend:
     """The signer for ``certificate``'s key; SigningError (Vietnamese) if it cannot be had.
 
-    ``pin`` unlocks a USB token; the signer types it for this signing session, hocba never
-    stores it. A token session should be closed by the caller when the batch is done."""
+    ``pin`` unlocks a USB token, ``password`` opens the holder's remote-signing account; the
+    signer types them for this signing session and hocba never stores them. A token session
+    should be closed by the caller when the batch is done."""
     holding = certificate.key_holding
     if holding == KeyHolding.PKCS12_FILE:
         backend: SignerBackend = _pkcs12(certificate)
     elif holding == KeyHolding.USB_TOKEN:
         backend = _token(certificate, pin)
     elif holding == KeyHolding.REMOTE_SIGNING:
-        backend = _remote(certificate)
+        backend = _remote(certificate, password)
     else:
         raise SigningError(f"Kiểu giữ khoá «{holding}» của chứng thư số chưa được hỗ trợ.")
     if backend.certificate != _registered(certificate):
@@ -120,13 +124,25 @@ def _registered_chain(certificate: SigningCertificate) -> tuple[x509.Certificate
     return tuple(x509.load_pem_x509_certificates(certificate.chain_pem.encode("ascii")))
 
 
-def _remote(certificate: SigningCertificate) -> SignerBackend:
-    """The remote signing service's client, when it exists (issue 5 §2)."""
-    try:
-        module: Any = importlib.import_module("hocba.signing.remote_signer")
-    except ImportError:
-        module = None
-    if getattr(module, "RemoteSigner", None) is None:
-        raise SigningError(f"Chưa hỗ trợ ký số từ xa cho chứng thư số của "
-                           f"{certificate.holder_name}; hãy dùng USB token.")
-    raise SigningError("Chưa nối dịch vụ ký số từ xa với chứng thư số đã đăng ký.")
+def remote_signing_url() -> str:
+    """The remote-signing service: ``HOCBA_REMOTE_SIGNING_URL``, else the demo's provider."""
+    return os.environ.get(REMOTE_SIGNING_URL_ENV) or DEFAULT_REMOTE_SIGNING_URL
+
+
+def remote_account(key_ref: str) -> tuple[str, str]:
+    """``tài khoản/mã chứng thư`` → (account, credential id); one name serves both (the demo
+    provider names an account after its credential)."""
+    account, _, credential = key_ref.strip().partition("/")
+    return (account.strip(), credential.strip() or account.strip())
+
+
+def _remote(certificate: SigningCertificate, password: str | None) -> SignerBackend:
+    """A session at the remote-signing service (VNPT SmartCA, Viettel MySign style): the
+    holder logs in, then confirms each batch on their phone (``hocba.signing.remote_signer``)."""
+    from hocba.signing.remote_signer import RemoteSigner
+
+    account, credential = remote_account(certificate.key_ref)
+    if not password:
+        raise SigningError(f"Cần mật khẩu tài khoản ký số từ xa «{account}» để ký bằng chứng "
+                           f"thư số của {certificate.holder_name}.")
+    return RemoteSigner.login(remote_signing_url(), account, password, credential)
