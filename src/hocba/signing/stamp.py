@@ -35,10 +35,10 @@ class StampText:
     role: str
     time: dt.datetime
 
-    def lines(self) -> list[str]:
-        local = self.time.astimezone(VIETNAM)
-        return [f"Ký bởi: {self.signer}", self.role,
-                f"Thời gian: {local:%d/%m/%Y %H:%M}"]
+    def lines(self, *, seal: bool = False) -> list[str]:
+        """The stamp's lines; in the narrow round seal the time goes without its label."""
+        local = f"{self.time.astimezone(VIETNAM):%d/%m/%Y %H:%M}"
+        return [f"Ký bởi: {self.signer}", self.role, local if seal else f"Thời gian: {local}"]
 
 
 def _wrap(font: TrueTypeFont, text: str, size: float, width: float) -> list[list[int]] | None:
@@ -73,8 +73,10 @@ def _layout(font: TrueTypeFont, paragraphs: list[str], width: float,
     size = MAX_SIZE
     while size > MIN_SIZE:
         lines: list[list[int]] = []
-        for paragraph in paragraphs:
-            wrapped = _wrap(font, paragraph, size, width)
+        for index, paragraph in enumerate(paragraphs):
+            # only the signer's name may wrap: a role or a time cut in two reads badly
+            wrapped = _wrap(font, paragraph, size, width) if index == 0 else (
+                [unwrapped[index]] if font.width(unwrapped[index], size) <= width else None)
             if wrapped is None:
                 break
             lines.extend(wrapped)
@@ -114,7 +116,7 @@ def appearance(text: StampText, width: float, height: float, font_ref: Ref, *,
     ``free_from``: the left part (in points) another signature covers; text starts after it.
     """
     font = load_font()
-    paragraphs = text.lines()
+    paragraphs = text.lines(seal=seal)
     ops: list[bytes] = [b"q"]
     if seal:
         r, g, b = SEAL_RGB
