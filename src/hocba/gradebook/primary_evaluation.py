@@ -12,8 +12,8 @@ for a pupil rated Chưa hoàn thành, the supplementary evaluation (Điều 11).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
-from hocba.curriculum.models import Subject
 from hocba.curriculum.selectors import curriculum_of
 from hocba.domain.assessment.common import AssessmentError, Rating, SubjectLevel
 from hocba.domain.assessment.tt27 import (
@@ -38,6 +38,15 @@ class NotPrimary(ValueError):
     """The class is assessed by TT 22 (THCS, THPT): these pages are for TT 27 classes."""
 
 
+class YearEndResult(NamedTuple):
+    """A pupil's end-of-year result in one subject (``PrimarySubjectResult`` at END_OF_YEAR),
+    its cells only, read as plain values: a school's year has thousands of them."""
+
+    level: str
+    test: int | None
+    comment: str
+
+
 @dataclass(frozen=True)
 class ClassData:
     """What the year-end evaluation reads of one primary class, in four queries: the
@@ -47,11 +56,11 @@ class ClassData:
     school_class: SchoolClass
     curriculum: list[CurriculumSubject]
     members: list[Student]
-    results: dict[tuple[int, str], PrimarySubjectResult]  # (pupil, subject code), end of year
+    results: dict[tuple[int, str], YearEndResult]  # (pupil, subject code), end of year
     records: dict[tuple[int, int], PrimaryClassRecord]  # (pupil, point)
     optional_taken: frozenset[tuple[int, str]]  # (pupil, optional subject code)
 
-    def result(self, student: Student, code: str) -> PrimarySubjectResult | None:
+    def result(self, student: Student, code: str) -> YearEndResult | None:
         return self.results.get((student.pk, code))
 
     def record(self, student: Student, point: int = END_OF_YEAR) -> PrimaryClassRecord | None:
@@ -76,11 +85,10 @@ def class_members(school_class: SchoolClass) -> list[Student]:
 def class_data(school_class: SchoolClass) -> ClassData:
     curriculum = primary_curriculum(school_class)
     members = class_members(school_class)
-    codes = {s.pk: s.code for s in Subject.objects.filter(
-        code__in=[r.code for r in curriculum])}
     rows = PrimarySubjectResult.objects.filter(school_class=school_class)
-    results = {(r.student_id, codes[r.subject_id]): r
-               for r in rows.filter(point=END_OF_YEAR).defer("changes")}
+    results = {(sid, code): YearEndResult._make(cells)
+               for sid, code, *cells in rows.filter(point=END_OF_YEAR).values_list(
+                   "student_id", "subject__code", "level", "test", "comment")}
     optional = [r.code for r in curriculum if r.optional]
     # Entered at any point: level, test or comment (a row may exist empty after a refusal).
     taken = rows.filter(subject__code__in=optional).exclude(

@@ -64,11 +64,33 @@ class _Refused(Exception):
     """A value refused before its path is known (the path is built only on refusal)."""
 
 
+# Short texts already cleaned, with the result: the records of a school repeat the same names
+# (school, places, subjects, teachers, signers' titles) thousands of times. Bounded; a refused
+# text is never kept, so it is refused again.
+_CLEANED: dict[tuple[str, bool], str | None] = {}
+_SHORT = 120
+
+
 def _clean_text(value: Any, multiline: bool) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise _Refused(f"cần một chuỗi, nhận được {kind(value)}")
+    if len(value) > _SHORT:
+        return _cleaned(value, multiline)
+    key = (value, multiline)
+    try:
+        return _CLEANED[key]
+    except KeyError:
+        pass
+    result = _cleaned(value, multiline)
+    if len(_CLEANED) >= 8192:
+        _CLEANED.clear()
+    _CLEANED[key] = result
+    return result
+
+
+def _cleaned(value: str, multiline: bool) -> str | None:
     bad = _NOT_XML_CHAR.search(value)
     if bad:
         raise _Refused(f"có ký tự điều khiển U+{ord(bad.group()):04X} mà XML không mang "
