@@ -25,7 +25,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
-from hocba.signing.backends import Pkcs12Signer
+from hocba.signing.backends import Pkcs12Signer, SigningError
 from hocba.signing.online import HttpTimestamper
 from hocba.signing.pades import (
     PdfSigningError,
@@ -392,3 +392,33 @@ def test_a_file_with_a_cross_reference_stream_gets_one_too(world: World, tmp_pat
     for status in validate(world, signed).values():
         assert status.bottom_line
 
+
+
+def test_a_whole_book_signs_its_year_suffixed_fields(world: World, tmp_path: Path) -> None:
+    from hocba.rendering import render_book
+
+    with (EXAMPLES / "record-primary.json").open(encoding="utf-8") as handle:
+        book = render_book([json.load(handle)], verify_url=VERIFY_URL)
+    teacher, principal, school = (world.people[k] for k in ("GVCN", "CBQL", "KY_PHAT_HANH"))
+    pdf = book
+    for field, person in (("GVCN_2024-2025", teacher), ("CBQL_2024-2025", principal),
+                          ("KY_PHAT_HANH_2024-2025", school)):
+        pdf = sign_pdf(pdf, field, person.signer, signing_time=SIGNED_AT,
+                       appearance=person.stamp(), timestamper=world.tsa)
+    found = signatures(pdfsig(world, pdf, tmp_path))
+    assert set(found) == {"GVCN_2024-2025", "CBQL_2024-2025", "KY_PHAT_HANH_2024-2025"}
+    assert all("Signature is Valid." in block for block in found.values())
+    # the seal of a year is B-LT by default too
+    assert len(DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(pdf))).ocsps) >= 4
+
+
+def test_a_revoked_seal_certificate_does_not_issue(world: World) -> None:
+    pki = world.pki
+    issued = pki.issue_organisation("Trường Tiểu học Đã Đóng Cửa", "27269999")
+    pki.revoke(issued.certificate.serial_number)
+    seal = Pkcs12Signer.load(issued.pkcs12_path, issued.password)
+    certified = sign_chain(world, render("primary"), ["GVCN", "CBQL"])
+    with pytest.raises(SigningError, match="Trường Tiểu học Đã Đóng Cửa đã bị thu hồi"):
+        sign_pdf(certified, "KY_PHAT_HANH", seal, signing_time=SIGNED_AT,
+                 appearance=StampText("Trường Tiểu học Đã Đóng Cửa", "Văn thư", SIGNED_AT),
+                 timestamper=world.tsa)
