@@ -16,6 +16,7 @@ import hashlib
 import re
 import zlib
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from hocba.signing.pdf_objects import (
@@ -160,7 +161,10 @@ class PdfFile:
         match = _TRAILER.search(data, pos)
         if match is None:
             raise PdfSyntaxError("Tệp PDF hỏng: thiếu «trailer».")
-        trailer, _ = parse_object(data, match.end())
+        end = data.find(b"startxref", match.end())
+        trailer = _parsed(data[match.end():end])[1] if end > 0 else None
+        if not isinstance(trailer, dict):
+            trailer, _ = parse_object(data, match.end())
         if not isinstance(trailer, dict):
             raise PdfSyntaxError("Tệp PDF hỏng: trailer không phải từ điển.")
         return trailer
@@ -228,13 +232,25 @@ class PdfFile:
         if found is None:
             value = None  # a missing object is null (ISO 32000-1 §7.3.10)
         elif found[0] == 1:
-            at, value = parse_indirect(self.data, found[1], self._length)
+            at, value = self._indirect(found[1])
             if at.num != ref.num:
                 raise PdfSyntaxError(f"Tệp PDF hỏng: bảng xref trỏ sai đối tượng {ref.num}.")
         else:
             value = self._from_objstm(found[1], found[2])
         self._cache[ref.num] = value
         return value
+
+    def _indirect(self, offset: int) -> tuple[Ref, Any]:
+        # Bytes before a file's last %%EOF never change when it is updated, so one object's
+        # bytes parse to the same value in every later revision and in classmates' records:
+        # parse them once per process (not streams, whose data may hold "endobj").
+        end = self.data.find(b"endobj", offset)
+        raw = self.data[offset:end] if end > 0 else b""
+        if raw and b"stream" not in raw:
+            found = _parsed(raw)
+            if isinstance(found[0], Ref):
+                return found  # type: ignore[return-value]
+        return parse_indirect(self.data, offset, self._length)
 
     def resolve(self, value: Any) -> Any:
         return self.get(value) if isinstance(value, Ref) else value
@@ -274,6 +290,18 @@ class PdfFile:
                 yield ref
             else:
                 stack.extend(reversed(self.resolve(node[_N("Kids")])))
+
+
+@lru_cache(maxsize=8192)
+def _parsed(raw: bytes) -> tuple[Ref | None, Any]:
+    """``n g obj <value>`` or a bare value, parsed once per distinct bytes. The value is
+    shared: callers copy a dictionary or array before changing it (all of ours do)."""
+    try:
+        if raw[:1].isdigit() and b" obj" in raw[:24]:
+            return parse_indirect(raw, 0)
+        return None, parse_object(raw, 0)[0]
+    except PdfSyntaxError:
+        return None, None
 
 
 def _ints(data: bytes, count: int) -> tuple[list[int], int]:
