@@ -45,6 +45,8 @@ from hocba.signing import DEMO_PKCS12_PASSWORD
 from hocba.signing.backends import Pkcs12Signer
 from hocba.signing.online import HttpTimestamper
 from hocba.signing.pades import StampText, prepare_pdf_signature, sign_pdf
+from hocba.signing.pdf_fields import signature_fields
+from hocba.signing.pdf_incremental import PdfFile
 from hocba.signing.revocation import RevocationFetcher
 from hocba.signing.services import PkiServices
 
@@ -125,11 +127,7 @@ def main(argv: list[str]) -> int:
                         "KY_PHAT_HANH", seal, "Trường Tiểu học Phật Tích",
                         "Văn thư ký phát hành", seal_level)
 
-        from hocba.signing.pades import _acroform, _signature_fields
-        from hocba.signing.pdf_incremental import PdfFile
-
-        document = PdfFile(classes["secondary"][0])
-        subjects = [f.name for f in _signature_fields(document, _acroform(document)[1])
+        subjects = [f.name for f in signature_fields(PdfFile(classes["secondary"][0]))
                     if f.name.startswith("GVBM_")]
         chain(classes["primary"][0], [], prefix="warmup_")  # imports, font, OCSP cache
         clock.samples.clear()

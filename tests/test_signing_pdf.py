@@ -33,6 +33,7 @@ from hocba.signing.pades import (
     prepare_pdf_signature,
     sign_pdf,
 )
+from hocba.signing.pdf_fields import SignatureField, signature_fields
 from hocba.signing.pdf_incremental import IncrementalUpdate, PdfFile
 from hocba.signing.pdf_objects import Name, Stream
 from hocba.signing.pki import DemoPki
@@ -139,11 +140,8 @@ def secondary(world: World) -> bytes:
                       KY_PHAT_HANH="B-T")
 
 
-def _fields(pdf: bytes) -> list[Any]:
-    from hocba.signing.pades import _acroform, _signature_fields
-
-    document = PdfFile(pdf)
-    return list(_signature_fields(document, _acroform(document)[1]))
+def _fields(pdf: bytes) -> list[SignatureField]:
+    return list(signature_fields(PdfFile(pdf)))
 
 
 def pdfsig(world: World, pdf: bytes, tmp_path: Path, name: str = "hoc-ba.pdf") -> str:

@@ -31,20 +31,32 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
-from cryptography.hazmat.primitives.serialization import Encoding
 
-from hocba.signing.backends import SignerBackend, SigningError
-from hocba.signing.cms import CmsSigner, embedded_certificates
-from hocba.signing.pdf_incremental import IncrementalUpdate, PdfFile, decode_stream
+from hocba.signing.backends import SignerBackend
+from hocba.signing.cms import CmsSigner
+from hocba.signing.pades_ltv import (
+    add_document_timestamp,
+    add_validation_data,
+    cms_certificates,
+    validation_data,
+)
+from hocba.signing.pdf_fields import (
+    SignatureField,
+    acroform,
+    docmdp_level,
+    find_stamp_font,
+    is_seal,
+    seal_overlap,
+    signature_fields,
+)
+from hocba.signing.pdf_incremental import IncrementalUpdate, PdfFile
 from hocba.signing.pdf_objects import (
     Name,
     PdfSyntaxError,
@@ -54,192 +66,29 @@ from hocba.signing.pdf_objects import (
     serialize,
     text_string,
 )
-from hocba.signing.revocation import RevocationFetcher, ValidationData
-from hocba.signing.stamp import FONT_RESOURCE, StampText, appearance
+from hocba.signing.pdf_signature import (
+    PdfSigningError,
+    Placeholder,
+    Timestamper,
+    signature_dictionary,
+    write_with_placeholder,
+)
+from hocba.signing.revocation import RevocationFetcher
+from hocba.signing.stamp import StampText, appearance
 from hocba.signing.stamp_font import embed
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
-SEAL_FIELD = "KY_PHAT_HANH"  # hocba.rendering.signature_fields
 TIMESTAMP_RESERVE = 6144  # bytes kept in /Contents for a signature time-stamp token
-DOC_TIMESTAMP_RESERVE = 8192
-_BYTE_RANGE_WIDTH = 44
 _N = Name
 
-__all__ = ["LEVELS", "PdfSigningError", "PreparedPdfSignature", "StampText",
-           "add_document_timestamp", "add_validation_data", "default_level",
+__all__ = ["LEVELS", "PdfSigningError", "PreparedPdfSignature", "StampText", "Timestamper",
+           "add_document_timestamp", "add_validation_data", "default_level", "is_seal",
            "prepare_pdf_signature", "sign_pdf"]
-
-
-class Timestamper(Protocol):
-    """An RFC 3161 client (``online.HttpTimestamper``): a DER TimeStampToken over a SHA-256
-    imprint."""
-
-    def timestamp(self, message_imprint: bytes) -> bytes: ...
-
-
-class PdfSigningError(SigningError):
-    """The PDF cannot be signed as asked; the message is Vietnamese and names the field."""
-
-
-def is_seal(field: str) -> bool:
-    return field == SEAL_FIELD or field.startswith(SEAL_FIELD + "_")
 
 
 def default_level(field: str) -> str:
     """B-LT for the school's seal (the record is issued then), B-B for people."""
     return "B-LT" if is_seal(field) else "B-B"
-
-
-# --- fields -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Field:
-    name: str
-    ref: Ref
-    dictionary: dict[Name, Any]
-    widget_ref: Ref
-    widget: dict[Name, Any]
-
-    @property
-    def signed(self) -> bool:
-        return self.dictionary.get(_N("V")) is not None
-
-    def rect(self) -> tuple[float, float, float, float]:
-        x0, y0, x1, y1 = (float(v) for v in self.widget[_N("Rect")])
-        return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
-
-
-def _decode_text(value: Any) -> str:
-    raw = bytes(value)
-    if raw.startswith(b"\xfe\xff"):
-        return raw[2:].decode("utf-16-be")
-    return raw.decode("latin-1")
-
-
-def _signature_fields(pdf: PdfFile, acroform: dict[Name, Any]) -> Iterator[_Field]:
-    stack: list[tuple[Any, str]] = [(ref, "") for ref in reversed(
-        pdf.resolve(acroform.get(_N("Fields"), [])))]
-    while stack:
-        ref, prefix = stack.pop()
-        node = pdf.resolve(ref)
-        if not isinstance(node, dict):
-            continue
-        partial = node.get(_N("T"))
-        name = prefix + ("." if prefix and partial is not None else "") + (
-            _decode_text(partial) if partial is not None else "")
-        kids = pdf.resolve(node.get(_N("Kids")))
-        if kids and any(_N("T") in pdf.resolve(k) for k in kids):
-            stack.extend((kid, name) for kid in reversed(kids))
-            continue
-        if node.get(_N("FT")) != "Sig":
-            continue
-        if kids:  # field with its widget(s) as kids: the first widget shows the stamp
-            widget_ref = kids[0]
-            yield _Field(name, ref, node, widget_ref, pdf.resolve(widget_ref))
-        else:
-            yield _Field(name, ref, node, ref, node)
-
-
-def _acroform(pdf: PdfFile) -> tuple[Ref | None, dict[Name, Any]]:
-    value = pdf.root.get(_N("AcroForm"))
-    if value is None:
-        raise PdfSigningError("Tệp PDF không có ô chữ ký nào (thiếu /AcroForm).")
-    if isinstance(value, Ref):
-        return value, pdf.get(value)
-    return None, value
-
-
-def _docmdp_level(pdf: PdfFile) -> int | None:
-    perms = pdf.resolve(pdf.root.get(_N("Perms")))
-    if not isinstance(perms, dict) or _N("DocMDP") not in perms:
-        return None
-    signature = pdf.resolve(perms[_N("DocMDP")])
-    for reference in pdf.resolve(signature.get(_N("Reference"), [])):
-        reference = pdf.resolve(reference)
-        if reference.get(_N("TransformMethod")) == "DocMDP":
-            return int(pdf.resolve(reference.get(_N("TransformParams"), {})).get(_N("P"), 2))
-    return 2
-
-
-def _find_font(pdf: PdfFile, fields: list[_Field]) -> Ref | None:
-    """The stamp font an earlier signature of ours embedded, to draw with it again."""
-    for field in fields:
-        if not field.signed:
-            continue
-        ap = pdf.resolve(field.widget.get(_N("AP")))
-        normal = pdf.resolve(ap.get(_N("N"))) if isinstance(ap, dict) else None
-        if not isinstance(normal, Stream):
-            continue
-        resources = pdf.resolve(normal.dictionary.get(_N("Resources")))
-        fonts = pdf.resolve(resources.get(_N("Font"))) if isinstance(resources, dict) else None
-        if isinstance(fonts, dict) and isinstance(fonts.get(_N(FONT_RESOURCE)), Ref):
-            return fonts[_N(FONT_RESOURCE)]  # type: ignore[no-any-return]
-    return None
-
-
-def _seal_overlap(target: _Field, fields: list[_Field]) -> float:
-    """How far into ``target``'s box from the left a seal's box reaches (HCMC QĐ 1789
-    Điều 11: the seal covers the left third of the principal's box)."""
-    if is_seal(target.name):
-        return 0.0
-    x0, y0, x1, y1 = target.rect()
-    reach = 0.0
-    for other in fields:
-        if other is target or not is_seal(other.name) or (
-                other.widget.get(_N("P")) != target.widget.get(_N("P"))):
-            continue
-        ox0, oy0, ox1, oy1 = other.rect()
-        if ox0 <= x0 < ox1 and oy0 < y1 and y0 < oy1:
-            reach = max(reach, min(ox1, x1) - x0)
-    return reach
-
-
-# --- the signature update -----------------------------------------------------------------
-
-@dataclass
-class _Placeholder:
-    buffer: bytearray
-    contents_start: int  # offset of '<'
-    contents_end: int  # offset after '>'
-
-    @property
-    def capacity(self) -> int:
-        return (self.contents_end - self.contents_start - 2) // 2
-
-    def byte_range_digest(self) -> bytes:
-        view = memoryview(self.buffer)
-        digest = hashlib.sha256(view[:self.contents_start])
-        digest.update(view[self.contents_end:])
-        return digest.digest()
-
-    def fill(self, contents: bytes, what: str) -> bytes:
-        if len(contents) > self.capacity:
-            raise PdfSigningError(f"Chữ ký {what} dài {len(contents)} byte, vượt chỗ dành sẵn "
-                                  f"({self.capacity} byte) trong tệp PDF.")
-        hexed = contents.hex().encode("ascii")
-        self.buffer[self.contents_start + 1:self.contents_start + 1 + len(hexed)] = hexed
-        return bytes(self.buffer)
-
-
-def _signature_dictionary(kind: bytes, subfilter: bytes, size: int, extra: bytes) -> bytes:
-    return (b"<</Type /" + kind + b" /Filter /Adobe.PPKLite /SubFilter /" + subfilter
-            + b"\n/ByteRange [" + b" " * _BYTE_RANGE_WIDTH + b"]" + extra
-            + b"\n/Contents <" + b"0" * (2 * size) + b">>>")
-
-
-def _write(update: IncrementalUpdate, signature_ref: Ref) -> _Placeholder:
-    buffer = update.write()
-    start = buffer.rfind(b"\n%d 0 obj\n" % signature_ref.num)
-    if start < 0:
-        raise AssertionError("signature dictionary not written")
-    byte_range = buffer.index(b"/ByteRange [", start) + len(b"/ByteRange [")
-    contents_start = buffer.index(b"/Contents <", start) + len(b"/Contents ")
-    contents_end = buffer.index(b">", contents_start) + 1
-    ranges = b"0 %d %d %d" % (contents_start, contents_end, len(buffer) - contents_end)
-    if len(ranges) > _BYTE_RANGE_WIDTH:
-        raise PdfSigningError("Tệp PDF quá lớn để ký.")
-    buffer[byte_range:byte_range + _BYTE_RANGE_WIDTH] = ranges.ljust(_BYTE_RANGE_WIDTH)
-    return _Placeholder(buffer, contents_start, contents_end)
 
 
 def _check_level(level: str) -> str:
@@ -258,7 +107,7 @@ class PreparedPdfSignature:
     digest: bytes
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]
-    _placeholder: _Placeholder
+    _placeholder: Placeholder
     _signer: CmsSigner
     _signed_attributes: bytes
     earlier_certificates: tuple[x509.Certificate, ...] = ()
@@ -281,43 +130,14 @@ class PreparedPdfSignature:
             # offline as a whole (TT 15/2025 Phụ lục II keeps the status at signing time).
             found = [self.certificate, *self.chain, *self.earlier_certificates]
             if token is not None:
-                found += _cms_certificates(token)
-            data = _validation_data(revocation or RevocationFetcher(), found)
+                found += cms_certificates(token)
+            data = validation_data(revocation or RevocationFetcher(), found)
             signed = add_validation_data(signed, certificates=data.certificates,
                                          ocsp_responses=data.ocsp_responses, crls=data.crls)
         if self.level == "B-LTA":
             assert timestamper is not None
             signed = add_document_timestamp(signed, timestamper)
         return signed
-
-
-def _cms_certificates(der: bytes) -> list[x509.Certificate]:
-    """The certificates a CMS carries, and those of its signature time-stamp tokens."""
-    try:
-        return [_certificate(c) for c in embedded_certificates(der)]
-    except ValueError:
-        return []  # not ours to judge here: the verifier reports a broken signature
-
-
-@lru_cache(maxsize=1024)
-def _certificate(der: bytes) -> x509.Certificate:
-    return x509.load_der_x509_certificate(der)
-
-
-def _validation_data(fetcher: RevocationFetcher,
-                     certificates: Sequence[x509.Certificate]) -> ValidationData:
-    """Status evidence for each end certificate among ``certificates``, with its issuers."""
-    unique = list(dict.fromkeys(certificates))
-    by_subject = {c.subject: c for c in unique}
-    issuers = {c.issuer for c in unique if c.issuer != c.subject}
-    data = ValidationData()
-    for leaf in (c for c in unique if c.subject not in issuers):
-        chain = [leaf]
-        while chain[-1].issuer != chain[-1].subject and chain[-1].issuer in by_subject \
-                and len(chain) < 10:
-            chain.append(by_subject[chain[-1].issuer])
-        data.extend(fetcher.for_chain(chain))
-    return data
 
 
 def _verify(certificate: x509.Certificate, digest: bytes, signature: bytes, field: str) -> None:
@@ -349,8 +169,8 @@ def prepare_pdf_signature(pdf: bytes, field: str, certificate: x509.Certificate,
         raise PdfSigningError("Thời điểm ký phải có múi giờ.")
     try:
         document = PdfFile(pdf)
-        acroform_ref, acroform = _acroform(document)
-        fields = list(_signature_fields(document, acroform))
+        acroform_ref, form = acroform(document)
+        fields = list(signature_fields(document, form))
     except PdfSyntaxError as exc:
         raise PdfSigningError(f"Không đọc được tệp PDF để ký ô «{field}»: {exc}") from exc
     target = next((f for f in fields if f.name == field), None)
@@ -359,14 +179,14 @@ def prepare_pdf_signature(pdf: bytes, field: str, certificate: x509.Certificate,
         raise PdfSigningError(f"Không có ô chữ ký «{field}» trong học bạ (các ô: {known}).")
     if target.signed:
         raise PdfSigningError(f"Ô chữ ký «{field}» đã được ký; không ký lại.")
-    mdp = _docmdp_level(document)
+    mdp = docmdp_level(document)
     if mdp == 1:
         raise PdfSigningError(f"Học bạ đã được chứng nhận không cho thêm chữ ký; không ký được "
                               f"ô «{field}».")
     certifying = mdp is None and not any(f.signed for f in fields)
 
     update = IncrementalUpdate(document)
-    font_ref = _find_font(document, fields) or embed(update)
+    font_ref = find_stamp_font(document, fields) or embed(update)
     x0, y0, x1, y1 = target.rect()
     appearance_stream = _appearance(appearance, x1 - x0, y1 - y0, font_ref, target, fields)
     appearance_ref = update.add(appearance_stream)
@@ -380,7 +200,7 @@ def prepare_pdf_signature(pdf: bytes, field: str, certificate: x509.Certificate,
         extra += (b"\n/Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams"
                   b" <</Type /TransformParams /P 2 /V /1.2>>>>]")
     signature_ref = update.reserve()
-    update.put_raw(signature_ref, _signature_dictionary(
+    update.put_raw(signature_ref, signature_dictionary(
         b"Sig", b"ETSI.CAdES.detached", size, extra))
 
     for ref, dictionary in {target.ref: target.dictionary,
@@ -397,7 +217,7 @@ def prepare_pdf_signature(pdf: bytes, field: str, certificate: x509.Certificate,
         # ETSI.CAdES.detached in a PDF 1.7 file: the ESIC extension (ETSI EN 319 142-1 §5.1)
         root.setdefault(_N("Extensions"), {_N("ESIC"): {
             _N("BaseVersion"): _N("1.7"), _N("ExtensionLevel"): 2}})
-        form = dict(acroform)
+        form = dict(form)
         form[_N("SigFlags")] = 3  # SignaturesExist | AppendOnly
         if acroform_ref is None:
             root[_N("AcroForm")] = form
@@ -405,22 +225,23 @@ def prepare_pdf_signature(pdf: bytes, field: str, certificate: x509.Certificate,
             update.put(acroform_ref, form)
         update.put(document.root_ref, root)
 
-    placeholder = _write(update, signature_ref)
+    placeholder = write_with_placeholder(update, signature_ref)
     attributes = signer.signed_attributes(placeholder.byte_range_digest())
     earlier: list[x509.Certificate] = []
     if level in ("B-LT", "B-LTA"):
         for other in fields:
             signature = document.resolve(other.dictionary.get(_N("V")))
             if isinstance(signature, dict) and _N("Contents") in signature:
-                earlier += _cms_certificates(bytes(signature[_N("Contents")]))
+                earlier += cms_certificates(bytes(signature[_N("Contents")]))
     return PreparedPdfSignature(field, level, hashlib.sha256(attributes).digest(), certificate,
                                 tuple(chain), placeholder, signer, attributes, tuple(earlier))
 
 
-def _appearance(stamp: StampText, width: float, height: float, font_ref: Ref, target: _Field,
-                fields: list[_Field]) -> Stream:
+def _appearance(stamp: StampText, width: float, height: float, font_ref: Ref,
+                target: SignatureField,
+                fields: list[SignatureField]) -> Stream:
     return appearance(stamp, width, height, font_ref, seal=is_seal(target.name),
-                      free_from=_seal_overlap(target, fields))
+                      free_from=seal_overlap(target, fields))
 
 
 def _common_name(certificate: x509.Certificate) -> str:
@@ -438,84 +259,3 @@ def sign_pdf(pdf: bytes, field: str, backend: SignerBackend, *, signing_time: dt
                                      level=level)
     [signature] = backend.sign_digests([prepared.digest])
     return prepared.finish(signature, timestamper=timestamper, revocation=revocation)
-
-
-# --- B-LT and B-LTA -----------------------------------------------------------------------
-
-def _der(value: bytes | x509.Certificate | x509.CertificateRevocationList) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    return value.public_bytes(Encoding.DER)
-
-
-def add_validation_data(pdf: bytes, *, certificates: Sequence[Any] = (),
-                        ocsp_responses: Sequence[bytes] = (),
-                        crls: Sequence[Any] = ()) -> bytes:
-    """``pdf`` with a Document Security Store update (ISO 32000-2 §12.8.4.3; PAdES B-LT):
-    DER certificates, OCSP responses and CRLs, added to any DSS already there."""
-    document = PdfFile(pdf)
-    update = IncrementalUpdate(document)
-    root = dict(document.root)
-    existing = document.resolve(root.get(_N("DSS")))
-    dss: dict[Name, Any] = dict(existing) if isinstance(existing, dict) else {_N("Type"):
-                                                                                _N("DSS")}
-    for key, items in (("Certs", certificates), ("OCSPs", ocsp_responses), ("CRLs", crls)):
-        refs = list(document.resolve(dss.get(_N(key), [])))
-        seen = {hashlib.sha256(decode_stream(document.get(r))).digest() for r in refs}
-        for item in items:
-            der = _der(item)
-            digest = hashlib.sha256(der).digest()
-            if digest in seen:
-                continue
-            seen.add(digest)
-            refs.append(update.add(Stream({}, der)))
-        if refs:
-            dss[_N(key)] = refs
-    root[_N("DSS")] = update.add(dss)
-    update.put(document.root_ref, root)
-    return bytes(update.write())
-
-
-def add_document_timestamp(pdf: bytes, timestamper: Timestamper, *,
-                           reserve: int = DOC_TIMESTAMP_RESERVE) -> bytes:
-    """``pdf`` with a document time-stamp (/DocTimeStamp, ETSI.RFC3161) over everything so
-    far, in a new invisible signature field on the first page (PAdES B-LTA)."""
-    document = PdfFile(pdf)
-    acroform_ref, acroform = _acroform(document)
-    names = {f.name for f in _signature_fields(document, acroform)}
-    name = next(n for n in (f"DAU_THOI_GIAN_{i}" for i in range(1, 10_000)) if n not in names)
-    page_ref = next(document.pages())
-    update = IncrementalUpdate(document)
-    hint = getattr(timestamper, "token_size_hint", None)
-    size = max(reserve, (hint or 0) + 1024)
-    signature_ref = update.reserve()
-    update.put_raw(signature_ref, _signature_dictionary(b"DocTimeStamp", b"ETSI.RFC3161",
-                                                        size, b""))
-    field_ref = update.add({
-        _N("FT"): _N("Sig"), _N("T"): text_string(name), _N("Type"): _N("Annot"),
-        _N("Subtype"): _N("Widget"), _N("F"): 132, _N("Rect"): [0, 0, 0, 0],
-        _N("P"): page_ref, _N("V"): signature_ref})
-    _append_to_array(document, update, page_ref, "Annots", field_ref)
-    if acroform_ref is None:
-        root = dict(document.root)
-        form = dict(acroform)
-        form[_N("Fields")] = [*document.resolve(form.get(_N("Fields"), [])), field_ref]
-        root[_N("AcroForm")] = form
-        update.put(document.root_ref, root)
-    else:
-        _append_to_array(document, update, acroform_ref, "Fields", field_ref)
-    placeholder = _write(update, signature_ref)
-    token = timestamper.timestamp(placeholder.byte_range_digest())
-    return placeholder.fill(token, "dấu thời gian tài liệu")
-
-
-def _append_to_array(document: PdfFile, update: IncrementalUpdate, owner: Ref, key: str,
-                     item: Ref) -> None:
-    dictionary = dict(document.get(owner))
-    value = dictionary.get(_N(key))
-    if isinstance(value, Ref):
-        update.put(value, [*document.get(value), item])
-    else:
-        dictionary[_N(key)] = [*(value or []), item]
-        update.put(owner, dictionary)
-
