@@ -346,13 +346,17 @@ class IncrementalUpdate:
 
     def write(self, *, new_id: bool = True) -> bytearray:
         """The original bytes followed by this update."""
+        return bytearray(self.pdf.data) + self.write_tail(new_id=new_id)
+
+    def write_tail(self, *, new_id: bool = True) -> bytearray:
+        """Only the bytes this update appends (offsets in it count from the file's start):
+        a prepared signature keeps this, not a copy of the whole record."""
         pdf = self.pdf
-        out = bytearray(pdf.data)
-        if not out.endswith(b"\n"):
-            out += b"\n"
+        base = len(pdf.data)
+        out = bytearray() if pdf.data.endswith(b"\n") else bytearray(b"\n")
         offsets: dict[int, int] = {}
         for num in sorted(self.objects):
-            offsets[num] = len(out)
+            offsets[num] = base + len(out)
             out += b"%d 0 obj\n" % num
             out += self.objects[num]
             out += b"\nendobj\n"
@@ -365,17 +369,16 @@ class IncrementalUpdate:
             second = old_id[1]
             if new_id:  # ISO 32000-1 §14.4: the second identifier changes with each update
                 second = HexString(hashlib.sha256(
-                    bytes(old_id[1]) + b"%d" % len(pdf.data)).digest()[:16])
+                    bytes(old_id[1]) + b"%d" % base).digest()[:16])
             trailer[_N("ID")] = [old_id[0], second]
         trailer[_N("Prev")] = pdf.startxref
         if pdf.uses_xref_stream:
             xref_ref = self.reserve()
             trailer[_N("Size")] = self._next
-            offsets[xref_ref.num] = len(out)
+            start = offsets[xref_ref.num] = base + len(out)
             out += _xref_stream(xref_ref, offsets, trailer)
-            start = offsets[xref_ref.num]
         else:
-            start = len(out)
+            start = base + len(out)
             out += _xref_table(offsets)
             out += b"trailer\n" + serialize(trailer) + b"\n"
         out += b"startxref\n%d\n%%%%EOF\n" % start

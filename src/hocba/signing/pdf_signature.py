@@ -33,27 +33,37 @@ class Timestamper(Protocol):
 
 @dataclass
 class Placeholder:
-    buffer: bytearray
-    contents_start: int  # offset of '<'
-    contents_end: int  # offset after '>'
+    """A written signature update waiting for its /Contents. Keeps the caller's original
+    bytes by reference and only the appended update: a whole school prepared for one remote
+    confirmation holds ~10 KB per record, not a copy of each file."""
+
+    base: bytes  # the file before this update (not copied)
+    tail: bytearray  # the update
+    contents_start: int  # file offset of '<'
+    contents_end: int  # file offset after '>'
 
     @property
     def capacity(self) -> int:
         return (self.contents_end - self.contents_start - 2) // 2
 
     def byte_range_digest(self) -> bytes:
-        view = memoryview(self.buffer)
-        digest = hashlib.sha256(view[:self.contents_start])
-        digest.update(view[self.contents_end:])
+        """SHA-256 of everything but /Contents: the base, then the update around it."""
+        base = len(self.base)
+        tail = memoryview(self.tail)
+        digest = hashlib.sha256(self.base)
+        digest.update(tail[:self.contents_start - base])
+        digest.update(tail[self.contents_end - base:])
         return digest.digest()
 
     def fill(self, contents: bytes, what: str) -> bytes:
+        """The signed file: ``contents`` (DER) hex-encoded into the zeros."""
         if len(contents) > self.capacity:
             raise PdfSigningError(f"Chữ ký {what} dài {len(contents)} byte, vượt chỗ dành sẵn "
                                   f"({self.capacity} byte) trong tệp PDF.")
         hexed = contents.hex().encode("ascii")
-        self.buffer[self.contents_start + 1:self.contents_start + 1 + len(hexed)] = hexed
-        return bytes(self.buffer)
+        at = self.contents_start + 1 - len(self.base)
+        self.tail[at:at + len(hexed)] = hexed
+        return self.base + self.tail
 
 
 def signature_dictionary(kind: bytes, subfilter: bytes, size: int, extra: bytes) -> bytes:
@@ -63,15 +73,20 @@ def signature_dictionary(kind: bytes, subfilter: bytes, size: int, extra: bytes)
 
 
 def write_with_placeholder(update: IncrementalUpdate, signature_ref: Ref) -> Placeholder:
-    buffer = update.write()
-    start = buffer.rfind(b"\n%d 0 obj\n" % signature_ref.num)
+    """Write ``update`` (which holds the signature dictionary ``signature_ref``) and patch in
+    its /ByteRange: everything but the /Contents hex string."""
+    base = update.pdf.data
+    tail = update.write_tail()
+    start = (b"\n" + tail).find(b"\n%d 0 obj\n" % signature_ref.num)  # at a line start
     if start < 0:
         raise AssertionError("signature dictionary not written")
-    byte_range = buffer.index(b"/ByteRange [", start) + len(b"/ByteRange [")
-    contents_start = buffer.index(b"/Contents <", start) + len(b"/Contents ")
-    contents_end = buffer.index(b">", contents_start) + 1
-    ranges = b"0 %d %d %d" % (contents_start, contents_end, len(buffer) - contents_end)
+    byte_range = tail.index(b"/ByteRange [", start) + len(b"/ByteRange [")
+    contents_start = tail.index(b"/Contents <", start) + len(b"/Contents ")
+    contents_end = tail.index(b">", contents_start) + 1
+    total = len(base) + len(tail)
+    ranges = b"0 %d %d %d" % (len(base) + contents_start, len(base) + contents_end,
+                              total - len(base) - contents_end)
     if len(ranges) > _BYTE_RANGE_WIDTH:
         raise PdfSigningError("Tệp PDF quá lớn để ký.")
-    buffer[byte_range:byte_range + _BYTE_RANGE_WIDTH] = ranges.ljust(_BYTE_RANGE_WIDTH)
-    return Placeholder(buffer, contents_start, contents_end)
+    tail[byte_range:byte_range + _BYTE_RANGE_WIDTH] = ranges.ljust(_BYTE_RANGE_WIDTH)
+    return Placeholder(base, tail, len(base) + contents_start, len(base) + contents_end)
