@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from hocba.accounts.authz import require
 from hocba.audit.services import record_write
-from hocba.domain.access import Action
+from hocba.domain.access import Action, Decision
 from hocba.domain.record import HocBa, RecordError, sha256_hex
 from hocba.gradebook.models import TermLock
 from hocba.organisation.models import School, SchoolYear
@@ -63,24 +63,47 @@ def _vn_now(now: datetime) -> str:
     return timezone.localtime(now).isoformat(timespec="seconds")
 
 
+@dataclass(frozen=True)
+class _SchoolYear:
+    """What every class of a school shares that year: whether term II is locked, the
+    school's part of the record, the principal who signs, and what of these is missing."""
+
+    school: dict[str, Any]
+    principal: Any
+    missing: tuple[str, ...]
+
+    @classmethod
+    def of(cls, school: School, year: SchoolYear) -> _SchoolYear:
+        gaps = Gaps()
+        if not TermLock.objects.filter(school=school, school_year=year, term=2).exists():
+            gaps.add("", "Học kì II chưa được hiệu trưởng khoá: kết quả cả năm chưa chốt")
+        part = school_part(school, year, gaps)
+        return cls(part, principal_of(school, year), tuple(gaps.items.get("", ())))
+
+
 def compose_class(user: Any, school_class: SchoolClass, *, now: datetime | None = None
                   ) -> Composed:
     """One record per student of the class who has none yet for that year: all or none."""
     decision = require(user, Action.COMPOSE_RECORDS, school_class)
+    shared = _SchoolYear.of(school_class.school, school_class.school_year)
+    return _compose_class(user, decision, school_class, now, shared)
+
+
+def _compose_class(user: Any, decision: Decision, school_class: SchoolClass,
+                   now: datetime | None, shared: _SchoolYear) -> Composed:
     now = now or timezone.now()
     gaps = Gaps()
     year = school_class.school_year
-    if not TermLock.objects.filter(school=school_class.school_id, school_year=year,
-                                   term=2).exists():
-        gaps.add("", "Học kì II chưa được hiệu trưởng khoá: kết quả cả năm chưa chốt")
-    school = school_part(school_class.school, year, gaps)
-    principal = principal_of(school_class.school, year)
+    for item in shared.missing:
+        gaps.add("", item)
+    school, principal = shared.school, shared.principal
     year_results = results.of_class(school_class)
     live = set(HocBaRecord.objects.filter(school_year=year, status=RecordStatus.COMPOSED,
                                           student__in=[r.student for r in year_results])
                .values_list("student_id", flat=True))
     signers = signers_part(school_class, principal, [], gaps)
     histories = Histories(school_class, [r.student for r in year_results])
+    composed_at, created_on = _vn_now(now), timezone.localdate(now).isoformat()
     drafts: list[tuple[Any, dict[str, Any]]] = []
     for res in year_results:
         if res.student.pk in live:
@@ -92,13 +115,13 @@ def compose_class(user: Any, school_class: SchoolClass, *, now: datetime | None 
             "schema": SCHEMA,
             "regime": res.regime,
             "level": str(book_level(school_class)),
-            "composed_at": _vn_now(now),
+            "composed_at": composed_at,
             "school_year": year.name,
             "school": school,
             "student": student_part(res.student, gaps, who),
             "class": {"name": school_class.name, "grade": school_class.grade},
             "history": histories.of(res.student),
-            "created_on": timezone.localdate(now).isoformat(),
+            "created_on": created_on,
             "issued_on": None,
             **res.sections,
             "signers": {**signers, "subject_teachers": res.teachers},
@@ -167,14 +190,18 @@ def compose_school(user: Any, school: School, year: SchoolYear
                    ) -> list[Composed | CompositionRefused]:
     """Every class of the school that year, each all-or-nothing on its own."""
     outcomes: list[Composed | CompositionRefused] = []
+    shared: _SchoolYear | None = None
     # The school, its province, the year and the homeroom teacher come with each class: the
     # permission check, the snapshot and the signers read them.
     classes = (SchoolClass.objects.filter(school=school, school_year=year)
                .select_related("school__province", "school_year", "homeroom_teacher")
                .order_by("grade", "name"))
     for school_class in classes:
+        decision = require(user, Action.COMPOSE_RECORDS, school_class)
+        if shared is None:  # read once for all the classes, after the first permission check
+            shared = _SchoolYear.of(school, year)
         try:
-            outcomes.append(compose_class(user, school_class))
+            outcomes.append(_compose_class(user, decision, school_class, None, shared))
         except CompositionRefused as refused:
             outcomes.append(refused)
     return outcomes
