@@ -31,7 +31,13 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     generator.seed(size="small")
 
 
-def test_every_demo_signer_and_school_holds_a_certificate(seeded: None) -> None:
+def test_the_demo_seeds_certificates_for_every_signer_and_every_school(seeded: None) -> None:
+    """One seed (5 s) for both halves."""
+    every_signer_holds_an_active_certificate()
+    seals_are_approved_by_the_phong_or_the_so_but_one_waits()
+
+
+def every_signer_holds_an_active_certificate() -> None:
     signers = Teacher.objects.filter(Q(homeroom_classes__isnull=False)
                                      | Q(assignments__isnull=False)).distinct()
     assert signers.count() > 100
@@ -61,7 +67,7 @@ def test_every_demo_signer_and_school_holds_a_certificate(seeded: None) -> None:
     assert detail["cho_duyet"] == [PENDING_SCHOOL]
 
 
-def test_seals_are_approved_by_the_phong_or_the_so_but_one_waits(seeded: None) -> None:
+def seals_are_approved_by_the_phong_or_the_so_but_one_waits() -> None:
     pending = School.objects.get(code=PENDING_SCHOOL)
     assert selectors.approved_seal(pending) is None
     waiting = SigningCertificate.objects.get(school=pending, kind="to_chuc")
