@@ -420,3 +420,19 @@ def test_a_revoked_seal_certificate_does_not_issue(world: World) -> None:
         sign_pdf(certified, "KY_PHAT_HANH", seal, signing_time=SIGNED_AT,
                  appearance=StampText("Trường Tiểu học Đã Đóng Cửa", "Văn thư", SIGNED_AT),
                  timestamper=world.tsa)
+
+
+def test_the_reader_takes_strings_and_names_as_iso_32000_writes_them() -> None:
+    from hocba.signing.pdf_objects import HexString, parse_object, serialize
+
+    samples = {
+        rb"(a\(b\)c)": b"a(b)c", rb"(a(b)c)": b"a(b)c", b"(a\\\\b)": b"a\\b",
+        rb"(\376\377\000G)": b"\xfe\xff\x00G", b"(line\\\ncont)": b"linecont",
+        rb"(\0053)": b"\x053", rb"(x\qy)": b"xqy", b"<48 65 6C6c6>": b"Hell`", b"(a\\\r\nb)": b"ab",
+    }
+    for written, expected in samples.items():
+        assert parse_object(written, 0)[0] == expected, written
+    value = {Name("T"): b"GVCN (2024)", Name("A#B"): [1, HexString(b"\x00"), None, True]}
+    assert parse_object(serialize(value), 0)[0] == value
+    with pytest.raises(ValueError, match="chuỗi chưa đóng ngoặc"):
+        parse_object(b"(a\\\\(b)", 0)

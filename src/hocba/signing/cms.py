@@ -3,9 +3,11 @@
 A PAdES baseline signature's CMS is small and fixed in shape: SHA-256, the signed attributes
 content-type, message-digest and signing-certificate-v2 (no signing-time: PAdES puts the time
 in the signature dictionary's /M), the signer's certificate and chain, and for B-T and above a
-signature time-stamp token (RFC 3161) as an unsigned attribute. Writing its DER directly costs
-microseconds, where a general ASN.1 library costs a large share of the few milliseconds a
-signature may take (issue 5 "Measured"); pyHanko's validator and poppler read the result.
+signature time-stamp token (RFC 3161) as an unsigned attribute. Writing its DER directly takes
+12–20 µs; building the same SignedData with asn1crypto (as pyHanko's ``pdf_cms`` helpers do)
+measured 17–19 ms here, because it re-encodes every embedded certificate, which alone would
+exceed the few milliseconds a signature may take (issue 5 "Measured"). pyHanko's validator
+and poppler read the result.
 
 The per-certificate parts (DER, issuer-and-serial, the ESS hash) are computed once per signer.
 """

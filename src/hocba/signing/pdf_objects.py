@@ -147,9 +147,9 @@ def _parse(data: bytes, pos: int) -> tuple[Any, int]:
 
 
 # a literal string whose parentheses are all escaped, and the escapes PDF and Python's
-# ``codecs.escape_decode`` read alike (octal, n r t b f, backslash, line continuation)
+# ``codecs.escape_decode`` read alike (octal, n r t b f, backslash, backslash-LF)
 _LIT_SIMPLE = re.compile(rb"((?:[^\\()]|\\.)*)\)", re.S)
-_LIT_ODD_ESCAPE = re.compile(rb"\\[^0-7nrtbf\\()\r\n]")
+_LIT_ODD_ESCAPE = re.compile(rb"\\[^0-7nrtbf\\()\n]")
 _LIT_PLAIN = re.compile(rb"[^\\()]*")
 _OCTAL = re.compile(rb"[0-7]{1,3}")
 _NOT_HEX = re.compile(rb"[^0-9A-Fa-f]")
@@ -162,8 +162,9 @@ def _literal(data: bytes, pos: int) -> tuple[bytes, int]:
         if b"\\" not in body:
             return body, simple.end()
         if _LIT_ODD_ESCAPE.search(body) is None:
-            decoded = codecs.escape_decode(body)[0]  # type: ignore[attr-defined]
-            return decoded.replace(b"\\(", b"(").replace(b"\\)", b")"), simple.end()
+            # every parenthesis here is escaped by the backslash before it: spell it in octal
+            body = body.replace(b"\\(", b"\\050").replace(b"\\)", b"\\051")
+            return codecs.escape_decode(body)[0], simple.end()  # type: ignore[attr-defined]
     out = bytearray()
     depth = 1
     n = len(data)
