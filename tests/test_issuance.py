@@ -10,6 +10,7 @@ and poppler's ``pdfsig`` for the PDF. One demo database per module; each test ro
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -162,7 +163,9 @@ def test_a_primary_class_is_signed_gvcn_cbql_and_sealed_and_both_tools_accept_it
     checks = verify_xml(bytes(artefacts.xml), trust_anchors())
     assert [(c.slot, c.valid) for c in checks] == [("GVCN", True), ("CBQL", True),
                                                     ("KY_PHAT_HANH", True)]
-    printed = _pdfsig(bytes(artefacts.pdf), tmp_path)
+    pdf = selectors.current_pdf(record)
+    assert pdf is not None and hashlib.sha256(pdf).hexdigest() == issue.pdf_sha256
+    printed = _pdfsig(pdf, tmp_path)
     assert printed.count("Signature is Valid") == 3, printed
     for field in ("GVCN", "CBQL", "KY_PHAT_HANH"):
         assert f"Signature Field Name: {field}" in printed
@@ -325,11 +328,13 @@ def test_an_issued_record_its_artefacts_and_signatures_cannot_be_changed_even_in
     for sql in ("UPDATE issuance_issuedrecord SET xml_sha256 = 'x' WHERE record_id = %s",
                 "DELETE FROM issuance_issuedrecord WHERE record_id = %s",
                 "UPDATE issuance_artefacts SET xml = %s WHERE record_id = %s",
+                "UPDATE issuance_pdfrevision SET data = %s WHERE record_id = %s",
+                "DELETE FROM issuance_pdfrevision WHERE record_id = %s",
                 "DELETE FROM issuance_artefacts WHERE record_id = %s",
                 "UPDATE records_hocbarecord SET canonical = '{}' WHERE id = %s",
                 "UPDATE records_hocbarecord SET status = 'da_huy' WHERE id = %s",
                 "DELETE FROM records_hocbarecord WHERE id = %s"):
-        params: list[Any] = [b"<x/>", record.pk] if "SET xml =" in sql else [record.pk]
+        params: list[Any] = [b"<x/>", record.pk] if "= %s WHERE" in sql else [record.pk]
         assert _refused_by_database(sql, params)
     with pytest.raises(FrozenError):
         event.save()

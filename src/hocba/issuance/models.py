@@ -7,9 +7,12 @@ the issue, returns, revocations and correction decisions are only ever inserted,
 artefacts of an issued record are frozen. The models refuse changes; database triggers
 (migration 0002, SQLite and PostgreSQL) refuse them for anyone who goes around the models.
 
-What changes while a record is being signed is its ``Artefacts`` row: the XML and PDF with
-the signatures so far, replaced by each signature in the same transaction as the event that
-records it (``version`` counts the signatures, so two writers cannot both succeed).
+What changes while a record is being signed is its ``Artefacts`` row: the XML with the
+signatures so far, replaced by each signature in the same transaction as the event that
+records it (``version`` counts the signatures, so two writers cannot both succeed). The PDF
+is kept as what PAdES makes it: the unsigned rendition, then one appended incremental update
+per signature (``PdfRevision``), so a signature stores a few kilobytes, not the whole file,
+and each signer's revision stays readable as it was signed.
 """
 
 from __future__ import annotations
@@ -49,8 +52,8 @@ def _record_target(record: HocBaRecord) -> Target:
 
 
 class Artefacts(models.Model):
-    """The record's XML and PDF as signed so far (the unsigned renditions before the first
-    signature). Frozen once the record is issued."""
+    """The record's XML as signed so far, and its unsigned PDF (``pdf``) with the hash of the
+    PDF as signed so far (``pdf`` + its ``PdfRevision`` rows). Frozen once issued."""
 
     record = models.OneToOneField(HocBaRecord, on_delete=models.PROTECT, primary_key=True,
                                   related_name="artefacts")
@@ -78,6 +81,27 @@ class Artefacts(models.Model):
 
     def access_target(self) -> Target:
         return _record_target(self.record)
+
+
+class PdfRevision(AppendOnly):
+    """One signature's incremental update of the record's PDF (ISO 32000-1 §7.5.6): the
+    PDF after signature ``number`` is the unsigned PDF followed by revisions 1…number."""
+
+    record = models.ForeignKey(HocBaRecord, on_delete=models.PROTECT,
+                               related_name="pdf_revisions")
+    number = models.PositiveIntegerField("thứ tự chữ ký")
+    data = models.BinaryField("phần thêm vào PDF")
+    pdf_sha256 = models.CharField("SHA-256 của PDF sau chữ ký", max_length=64)
+
+    class Meta:
+        ordering = ["record", "number"]
+        constraints = [models.UniqueConstraint(fields=["record", "number"],
+                                               name="one_pdf_revision_per_number")]
+        verbose_name = "phần PDF của một chữ ký"
+        verbose_name_plural = "phần PDF của chữ ký"
+
+    def __str__(self) -> str:
+        return f"{self.record_id} #{self.number}"
 
 
 class SignatureEvent(AppendOnly):

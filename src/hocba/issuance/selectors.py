@@ -11,8 +11,10 @@ from django.db.models import QuerySet
 
 from hocba.domain.issuance import SlotSpec, next_slots, required_slots
 from hocba.issuance.models import (
+    Artefacts,
     CorrectionRequest,
     IssuedRecord,
+    PdfRevision,
     ReturnedRecord,
     Revocation,
     SignatureEvent,
@@ -75,6 +77,21 @@ def signing_records(**filters: Any) -> QuerySet[HocBaRecord]:
     return (HocBaRecord.objects.filter(status=RecordStatus.COMPOSED, **filters)
             .select_related("student", "school_class__school", "school_year", "school")
             .order_by("school_class__grade", "school_class__name", "student__full_name", "id"))
+
+
+def current_pdfs(records: Iterable[HocBaRecord]) -> dict[int, bytes]:
+    """Each record's PDF as signed so far: the unsigned rendition and its revisions."""
+    ids = [r.pk for r in records]
+    pdfs = {record_id: [bytes(pdf)] for record_id, pdf in
+            Artefacts.objects.filter(record__in=ids).values_list("record_id", "pdf")}
+    for record_id, data in PdfRevision.objects.filter(record__in=ids).order_by(
+            "record_id", "number").values_list("record_id", "data"):
+        pdfs[record_id].append(bytes(data))
+    return {record_id: b"".join(parts) for record_id, parts in pdfs.items()}
+
+
+def current_pdf(record: HocBaRecord) -> bytes | None:
+    return current_pdfs([record]).get(record.pk)
 
 
 def events_of(record: HocBaRecord) -> QuerySet[SignatureEvent]:

@@ -34,13 +34,14 @@ from hocba.issuance.models import (
     CorrectionDecision,
     CorrectionRequest,
     IssuedRecord,
+    PdfRevision,
     Replacement,
     ReturnedRecord,
     Revocation,
     SignatureEvent,
     SigningJobItem,
 )
-from hocba.issuance.selectors import ChainState, chain_state, chain_states
+from hocba.issuance.selectors import ChainState, chain_state, chain_states, current_pdfs
 from hocba.records.models import HocBaRecord, RecordStatus
 from hocba.signing.backends import SignerBackend
 
@@ -199,26 +200,40 @@ class _Signed:
     artefacts: Artefacts
     xml: bytes
     pdf: bytes
+    pdf_before: bytes
+    xml_sha256: str = ""
+    pdf_sha256: str = ""
+
+    def __post_init__(self) -> None:
+        self.xml_sha256, self.pdf_sha256 = _sha(self.xml), _sha(self.pdf)
 
 
 def _sign_chunk(actor: Any, decision: Decision, chunk: list[HocBaRecord], slot: str,
                 backend: SignerBackend, signing_time: dt.datetime, outcome: SignOutcome,
                 items: dict[int, SigningJobItem] | None, job: Any) -> None:
-    artefacts = {a.record_id: a for a in Artefacts.objects.filter(record__in=chunk)}
+    artefacts = {a.record_id: a for a in Artefacts.objects.filter(record__in=chunk).defer("pdf")}
+    pdfs = current_pdfs(chunk)
     prepared = []
     for record in chunk:
         current = artefacts[record.pk]
-        pair = signing_step.prepare(bytes(current.xml), bytes(current.pdf), slot, backend,
+        pdf = pdfs[record.pk]
+        if _sha(pdf) != current.pdf_sha256:
+            raise rules.IssuanceRefused(f"Bản PDF đang ký của học bạ {record.lookup_code} không "
+                                        "khớp mã băm đã lưu: không ký tiếp.")
+        pair = signing_step.prepare(bytes(current.xml), pdf, slot, backend,
                                     signing_time=signing_time)
-        prepared.append((record, current, pair))
+        prepared.append((record, current, pdf, pair))
     # One confirmation of the key for the whole chunk (a remote signing service asks the
     # signer once per call: DOMAIN.md §3.4).
-    digests = [digest for _, _, pair in prepared for digest in pair.digests]
+    digests = [digest for *_, pair in prepared for digest in pair.digests]
     signatures = backend.sign_digests(digests)
     signed = []
-    for n, (record, current, pair) in enumerate(prepared):
+    for n, (record, current, before, pair) in enumerate(prepared):
         xml, pdf = signing_step.finish(pair, signatures[2 * n], signatures[2 * n + 1], slot=slot)
-        signed.append(_Signed(record, current, xml, pdf))
+        if not pdf.startswith(before):
+            raise rules.IssuanceRefused(f"Chữ ký «{rules.slot_label(slot)}» không được thêm "
+                                        "vào cuối tệp PDF (cập nhật tăng dần): không lưu.")
+        signed.append(_Signed(record, current, xml, pdf, before))
     _store(actor, decision, signed, slot, backend, signing_time, outcome, items, job)
 
 
@@ -237,20 +252,24 @@ def _store(actor: Any, decision: Decision, signed: list[_Signed], slot: str,
                 with transaction.atomic():
                     changed = Artefacts.objects.filter(
                         record=record.pk, version=current.version).update(
-                        xml=item.xml, pdf=item.pdf, xml_sha256=_sha(item.xml),
-                        pdf_sha256=_sha(item.pdf), version=current.version + 1)
+                        xml=item.xml, xml_sha256=item.xml_sha256,
+                        pdf_sha256=item.pdf_sha256, version=current.version + 1)
                     if changed != 1:
                         raise IntegrityError("artefacts changed meanwhile")
+                    # PAdES appends: the new PDF is the old one plus this signature's update.
+                    PdfRevision.objects.create(
+                        record=record, number=current.version + 1,
+                        data=item.pdf[len(item.pdf_before):], pdf_sha256=item.pdf_sha256)
                     event = SignatureEvent.objects.create(
                         record=record, slot=slot, signer=actor, role=decision.role_label[:20],
                         certificate=der, certificate_serial=format(certificate.serial_number, "x"),
                         certificate_subject=subject, signing_time=signing_time,
-                        xml_before=current.xml_sha256, xml_after=_sha(item.xml),
-                        pdf_before=current.pdf_sha256, pdf_after=_sha(item.pdf), job=job)
+                        xml_before=current.xml_sha256, xml_after=item.xml_sha256,
+                        pdf_before=current.pdf_sha256, pdf_after=item.pdf_sha256, job=job)
                     if seal:
                         IssuedRecord.objects.create(
                             record=record, issued_at=signing_time, issued_by=actor, seal=event,
-                            xml_sha256=_sha(item.xml), pdf_sha256=_sha(item.pdf))
+                            xml_sha256=item.xml_sha256, pdf_sha256=item.pdf_sha256)
                     if items is not None and record.pk in items:
                         _finish_item(items[record.pk], SigningJobItem.State.DONE, "")
             except IntegrityError:
@@ -281,7 +300,7 @@ def _audit_chunk(actor: Any, decision: Decision, stored: list[_Signed], slot: st
                          "chung_thu": format(certificate.serial_number, "x"),
                          "so_hoc_ba": len(items),
                          "hoc_ba": [{"ma_tra_cuu": str(i.record.lookup_code),
-                                     "xml_sha256": _sha(i.xml), "pdf_sha256": _sha(i.pdf)}
+                                     "xml_sha256": i.xml_sha256, "pdf_sha256": i.pdf_sha256}
                                     for i in items]})
 
 

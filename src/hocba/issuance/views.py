@@ -215,8 +215,7 @@ def record_chain(request: HttpRequest, code: str) -> HttpResponse:
 def current_pdf(request: HttpRequest, code: str) -> HttpResponse:
     """The PDF exactly as signed so far (what the next signer signs), shown inline."""
     record = _record(request, code)
-    artefacts = Artefacts.objects.filter(record=record).first()
-    body = bytes(artefacts.pdf) if artefacts else signing_step.render(record)[1]
+    body = selectors.current_pdf(record) or signing_step.render(record)[1]
     record_read(request.user, record, detail={"xem_ban_ky": "pdf",
                                               "ma_tra_cuu": str(record.lookup_code)})
     response = HttpResponse(body, content_type="application/pdf")
