@@ -79,6 +79,29 @@ def test_the_principal_signs_a_class_in_one_confirmation_and_watches_the_progres
                                         ).status_code == 404
 
 
+def test_the_van_thu_seals_the_whole_school_in_one_confirmation(db_demo: PkiServices) -> None:
+    school_class = _class("27260001", "4A")
+    records = _composed(school_class, 2)
+    signers = _signers(school_class, db_demo)
+    services.sign_records(signers["GVCN"], records, "GVCN")
+    services.sign_records(signers["CBQL"], records, "CBQL")
+    van_thu = _client(signers["KY_PHAT_HANH"])
+    school, year = school_class.school, school_class.school_year
+    assert f"/ky-hoc-ba/truong/{school.pk}/{year.pk}/" in van_thu.get(
+        f"/ky-hoc-ba/lop/{school_class.pk}/").content.decode()
+    page = van_thu.get(f"/ky-hoc-ba/truong/{school.pk}/{year.pk}/").content.decode()
+    assert 'data-testid="cho-ky-KY_PHAT_HANH"' in page and "Chờ bạn ký: 2" in page
+    van_thu.post(f"/ky-hoc-ba/truong/{school.pk}/{year.pk}/ky/",
+                 {"slot": "KY_PHAT_HANH", "xac_nhan": "1"})
+    job = SigningJob.objects.get()
+    assert job.school_class is None and job.total == 2
+    jobs.run_worker(once=True)
+    assert IssuedRecord.objects.filter(record__in=records).count() == 2
+    # A teacher has no school-wide page.
+    assert _client(signers["GVCN"]).get(
+        f"/ky-hoc-ba/truong/{school.pk}/{year.pk}/").status_code == 403
+
+
 def test_the_signer_sees_exactly_the_pdf_they_sign_inline(db_demo: PkiServices,
                                                           tmp_path: Path) -> None:
     school_class = _class("27260001", "4A")

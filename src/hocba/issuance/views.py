@@ -81,6 +81,7 @@ def class_signing(request: HttpRequest, class_id: int) -> HttpResponse:
     return render(request, "issuance/signing.html", {
         "school_class": school_class, "school": school_class.school,
         "year": school_class.school_year, "queues": _queues(request.user, records, slots),
+        "school_wide": bool({rules.CBQL, rules.KY_PHAT_HANH} & set(slots)),
         "sign_url": reverse("issuance_sign_class", args=[school_class.pk])})
 
 
