@@ -297,3 +297,12 @@ def test_backend_for_a_token_or_remote_certificate_says_what_is_missing(
     cert.key_ref = "issued/khong-co.p12"
     with pytest.raises(SigningError, match="Không tìm thấy tệp khoá"):
         backend_for(cert)
+
+
+def test_a_certificate_the_ca_revoked_is_not_registered(pki: DemoPki, signers: Any) -> None:
+    gvcn = signers.users[Role.GVCN]
+    issued = issue_gvcn(pki)
+    pki.revoke(issued.certificate.serial_number)  # the demo CA's CRL, read at registration
+    with pytest.raises(services.CertificateRefused, match="đã bị CA thu hồi ngày"):
+        services.register_certificate(gvcn, gvcn, pem(issued), KeyHolding.USB_TOKEN, "t/k",
+                                      provider=Provider.VNPT)

@@ -245,3 +245,20 @@ def test_who_approves_a_schools_seal(levels: list[str], has_area: bool,
     # QĐ 1789 Điều 7–10: the Phòng for TH and THCS, the Sở for THPT and schools without a Phòng.
     assert approver_for(levels, has_area) is approver
     assert approver.label in why(levels, has_area)
+
+
+def test_a_certificate_the_ca_revoked_is_refused(tmp_path: Path) -> None:
+    own = ensure_demo_pki(tmp_path / "pki")  # revoking touches the CRL: a PKI of its own
+    certificate = own.issue_personal(*PRINCIPAL).certificate
+    assert check.problems(certificate, [own.issuing], [own.root], HUNG, NOW, [own.crl()]) == []
+    own.revoke(certificate.serial_number, now=NOW - dt.timedelta(minutes=1))
+    found = check.problems(certificate, [own.issuing], [own.root], HUNG, NOW, [own.crl()])
+    assert codes(found) == [check.Code.REVOKED]
+    assert found[0].message.startswith("Chứng thư số đã bị CA thu hồi ngày")
+    # Before the revocation it was good; a CRL nobody can vouch for is not believed.
+    earlier = NOW - dt.timedelta(minutes=5)
+    assert check.problems(certificate, [own.issuing], [own.root], HUNG, earlier,
+                          [own.crl()]) == []
+    stranger = ensure_demo_pki(tmp_path / "other")
+    assert check.problems(certificate, [own.issuing], [own.root], HUNG, NOW,
+                          [stranger.crl()]) == []

@@ -127,6 +127,7 @@ class Trust:
 
     anchors: list[x509.Certificate]
     intermediates: list[x509.Certificate]
+    crls: list[x509.CertificateRevocationList]
 
     @classmethod
     def configured(cls) -> Trust:
@@ -134,7 +135,7 @@ class Trust:
             anchors = trust_anchors()
         except (PkiError, OSError):
             anchors = []
-        return cls(anchors, known_intermediates())
+        return cls(anchors, known_intermediates(), known_crls())
 
 
 def prepare(who: Owner, data: bytes, key_holding: str, key_ref: str, *, provider: str,
@@ -155,7 +156,8 @@ def prepare(who: Owner, data: bytes, key_holding: str, key_ref: str, *, provider
     trust = trust or Trust.configured()
     anchors = trust.anchors
     pool = [*chain, *trust.intermediates]
-    problems += [str(p) for p in check.problems(leaf, pool, anchors, who.holder, at)]
+    problems += [str(p) for p in check.problems(leaf, pool, anchors, who.holder, at,
+                                                trust.crls)]
     existing = SigningCertificate.objects.filter(
         serial_number=check.serial_hex(leaf), issuer=check.readable_name(leaf.issuer)).first()
     if existing is not None and not _reopens(existing, who):
@@ -258,6 +260,15 @@ def known_intermediates() -> list[x509.Certificate]:
         return []
 
 
+def known_crls() -> list[x509.CertificateRevocationList]:
+    """Revocation lists at hand: the demo issuing CA's. Real CAs' status needs their CRL or
+    OCSP service over the network, which registration does not reach yet."""
+    try:
+        return [x509.load_der_x509_crl((pki_dir() / "issuing-ca.crl").read_bytes())]
+    except (OSError, ValueError):
+        return []
+
+
 def _summary(certificate: SigningCertificate) -> dict[str, Any]:
     return {"so_hieu": certificate.serial_number, "nha_phat_hanh": certificate.provider,
             "ma_kieu_chu_ky": certificate.key_holding, "loai": certificate.kind,
@@ -311,7 +322,8 @@ def _decision_problems(certificate: SigningCertificate, approve: bool, reason: s
         if certificate.chain_pem else []
     trust = Trust.configured()
     holder = check.Holder.school(certificate.school.name, certificate.school.code)
-    found = check.problems(leaf, [*chain, *trust.intermediates], trust.anchors, holder, at)
+    found = check.problems(leaf, [*chain, *trust.intermediates], trust.anchors, holder, at,
+                           trust.crls)
     return [f"Không duyệt được: {p}" for p in found]
 
 

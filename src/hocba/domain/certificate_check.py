@@ -60,6 +60,7 @@ class Code(StrEnum):
     CHAIN = "chuoi"
     NOT_YET_VALID = "chua_hieu_luc"
     EXPIRED = "het_han"
+    REVOKED = "bi_thu_hoi"
     KEY_USAGE = "muc_dich_khoa"
     ALGORITHM = "thuat_toan"
     IDENTITY = "so_dinh_danh"
@@ -194,11 +195,16 @@ def _typed_uid(certificate: x509.Certificate, prefix: str) -> str:
 # --- checking --------------------------------------------------------------------------------
 
 def problems(certificate: x509.Certificate, chain: Sequence[x509.Certificate],
-             anchors: Sequence[x509.Certificate], holder: Holder,
-             at: dt.datetime) -> list[Problem]:
-    """Every reason ``certificate`` may not sign for ``holder`` at ``at``; empty if none."""
+             anchors: Sequence[x509.Certificate], holder: Holder, at: dt.datetime,
+             crls: Sequence[x509.CertificateRevocationList] = ()) -> list[Problem]:
+    """Every reason ``certificate`` may not sign for ``holder`` at ``at``; empty if none.
+
+    ``crls``: revocation lists at hand (the CA's latest); one signed by the certificate's
+    issuer that lists it makes it unusable (TT 15/2025 Phụ lục II: not revoked at signing)."""
     found: list[Problem] = []
     found += _chain_problems(certificate, chain, anchors, at)
+    found += _revocation_problems(certificate, build_path(certificate, chain, anchors), crls,
+                                  at)
     found += _validity_problems(certificate, at)
     found += _usage_problems(certificate)
     found += _algorithm_problems(certificate)
@@ -208,6 +214,24 @@ def problems(certificate: x509.Certificate, chain: Sequence[x509.Certificate],
 
 def _date(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M UTC")
+
+
+def _revocation_problems(certificate: x509.Certificate, path: list[x509.Certificate] | None,
+                         crls: Sequence[x509.CertificateRevocationList],
+                         at: dt.datetime) -> list[Problem]:
+    if path is None or len(path) < 2:
+        return []  # no trusted issuer to check a CRL's signature with
+    key = path[1].public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        return []
+    for crl in crls:
+        if crl.issuer != certificate.issuer or not crl.is_signature_valid(key):
+            continue
+        entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
+        if entry is not None and entry.revocation_date_utc <= at:
+            return [Problem(Code.REVOKED, "Chứng thư số đã bị CA thu hồi ngày "
+                            f"{_date(entry.revocation_date_utc)}; không dùng để ký được nữa.")]
+    return []
 
 
 def _validity_problems(certificate: x509.Certificate, at: dt.datetime) -> list[Problem]:
