@@ -92,7 +92,7 @@ def main() -> int:
             assert not isinstance(outcome, compose.CompositionRefused), outcome.gaps.items
 
     _timed(signing_step, "render", "render")
-    _timed(issuance, "_store", "store")
+    _timed(issuance._Store, "store", "store")
     import hocba.signing.pades as pades
     import hocba.signing.xmldsig as xmldsig
 

@@ -234,57 +234,121 @@ def _sign_chunk(actor: Any, decision: Decision, chunk: list[HocBaRecord], slot: 
             raise rules.IssuanceRefused(f"Chữ ký «{rules.slot_label(slot)}» không được thêm "
                                         "vào cuối tệp PDF (cập nhật tăng dần): không lưu.")
         signed.append(_Signed(record, current, xml, pdf, before))
-    _store(actor, decision, signed, slot, backend, signing_time, outcome, items, job)
+    _Store(actor, decision, slot, backend, signing_time, outcome, items, job).store(signed)
 
 
-def _store(actor: Any, decision: Decision, signed: list[_Signed], slot: str,
-           backend: SignerBackend, signing_time: dt.datetime, outcome: SignOutcome,
-           items: dict[int, SigningJobItem] | None, job: Any) -> None:
-    certificate = backend.certificate
-    der = certificate.public_bytes(Encoding.DER)
-    subject = certificate.subject.rfc4514_string()[:400]
-    seal = rules.stage_of(slot) is rules.Stage.SEAL
-    stored: list[_Signed] = []
-    with transaction.atomic():
-        for item in signed:
-            record, current = item.record, item.artefacts
-            try:
-                with transaction.atomic():
-                    changed = Artefacts.objects.filter(
-                        record=record.pk, version=current.version).update(
-                        xml=item.xml, xml_sha256=item.xml_sha256,
-                        pdf_sha256=item.pdf_sha256, version=current.version + 1)
-                    if changed != 1:
-                        raise IntegrityError("artefacts changed meanwhile")
-                    # PAdES appends: the new PDF is the old one plus this signature's update.
-                    PdfRevision.objects.create(
-                        record=record, number=current.version + 1,
-                        data=item.pdf[len(item.pdf_before):], pdf_sha256=item.pdf_sha256)
-                    event = SignatureEvent.objects.create(
-                        record=record, slot=slot, signer=actor, role=decision.role_label[:20],
-                        certificate=der, certificate_serial=format(certificate.serial_number, "x"),
-                        certificate_subject=subject, signing_time=signing_time,
-                        xml_before=current.xml_sha256, xml_after=item.xml_sha256,
-                        pdf_before=current.pdf_sha256, pdf_after=item.pdf_sha256, job=job)
-                    if seal:
-                        IssuedRecord.objects.create(
-                            record=record, issued_at=signing_time, issued_by=actor, seal=event,
-                            xml_sha256=item.xml_sha256, pdf_sha256=item.pdf_sha256)
-                    if items is not None and record.pk in items:
-                        _finish_item(items[record.pk], SigningJobItem.State.DONE, "")
-            except IntegrityError:
-                # Someone else signed this slot meanwhile (a second worker, a retry): the
-                # unique (record, slot) constraint kept it to one signature.
-                outcome.already.append(record)
-                if items is not None and record.pk in items:
-                    _finish_item(items[record.pk], SigningJobItem.State.DONE,
-                                 "Đã được ký từ trước.")
-                continue
-            stored.append(item)
-            outcome.signed.append(record)
-            if seal:
-                outcome.issued.append(record)
-        _audit_chunk(actor, decision, stored, slot, signing_time, certificate, seal)
+@dataclass
+class _Store:
+    """Writes one chunk's signatures: the fast path in a few statements for the whole chunk,
+    and, if any record collides (signed meanwhile by a retry, a second worker or another
+    slot's signer), record by record."""
+
+    actor: Any
+    decision: Decision
+    slot: str
+    backend: SignerBackend
+    signing_time: dt.datetime
+    outcome: SignOutcome
+    items: dict[int, SigningJobItem] | None
+    job: Any
+
+    def __post_init__(self) -> None:
+        certificate = self.backend.certificate
+        self.der = certificate.public_bytes(Encoding.DER)
+        self.serial = format(certificate.serial_number, "x")
+        self.subject = certificate.subject.rfc4514_string()[:400]
+        self.seal = rules.stage_of(self.slot) is rules.Stage.SEAL
+
+    def _event(self, item: _Signed) -> SignatureEvent:
+        current = item.artefacts
+        return SignatureEvent(
+            record=item.record, slot=self.slot, signer=self.actor,
+            role=self.decision.role_label[:20], certificate=self.der,
+            certificate_serial=self.serial, certificate_subject=self.subject,
+            signing_time=self.signing_time, xml_before=current.xml_sha256,
+            xml_after=item.xml_sha256, pdf_before=current.pdf_sha256,
+            pdf_after=item.pdf_sha256, job=self.job)
+
+    def _revision(self, item: _Signed) -> PdfRevision:
+        # PAdES appends: the new PDF is the old one plus this signature's update. The unique
+        # (record, number) pair makes a second writer of the same version fail.
+        return PdfRevision(record=item.record, number=item.artefacts.version + 1,
+                           data=item.pdf[len(item.pdf_before):], pdf_sha256=item.pdf_sha256)
+
+    def _issue(self, item: _Signed, event: SignatureEvent) -> IssuedRecord:
+        return IssuedRecord(record=item.record, issued_at=self.signing_time,
+                            issued_by=self.actor, seal=event, xml_sha256=item.xml_sha256,
+                            pdf_sha256=item.pdf_sha256)
+
+    def store(self, signed: list[_Signed]) -> None:
+        try:
+            with transaction.atomic():
+                self._all(signed)
+                self._done(signed)
+        except IntegrityError:
+            with transaction.atomic():
+                stored = [item for item in signed if self._one(item)]
+                self._done(stored)
+
+    def _all(self, signed: list[_Signed]) -> None:
+        PdfRevision.objects.bulk_create([self._revision(i) for i in signed])
+        Artefacts.objects.bulk_update(
+            [Artefacts(record_id=i.record.pk, xml=i.xml, xml_sha256=i.xml_sha256,
+                       pdf_sha256=i.pdf_sha256, version=i.artefacts.version + 1)
+             for i in signed], ["xml", "xml_sha256", "pdf_sha256", "version"])
+        events = SignatureEvent.objects.bulk_create([self._event(i) for i in signed])
+        if self.seal:
+            IssuedRecord.objects.bulk_create([self._issue(i, e) for i, e in zip(signed, events,
+                                                                              strict=True)])
+        if self.items is not None:
+            ids = [self.items[i.record.pk].pk for i in signed if i.record.pk in self.items]
+            SigningJobItem.objects.filter(pk__in=ids).update(
+                state=SigningJobItem.State.DONE, message="", done_at=timezone.now(),
+                lease_until=None)
+
+    def _one(self, item: _Signed) -> bool:
+        record, current = item.record, item.artefacts
+        try:
+            with transaction.atomic():
+                changed = Artefacts.objects.filter(record=record.pk,
+                                                   version=current.version).update(
+                    xml=item.xml, xml_sha256=item.xml_sha256, pdf_sha256=item.pdf_sha256,
+                    version=current.version + 1)
+                if changed != 1:
+                    raise IntegrityError("artefacts changed meanwhile")
+                self._revision(item).save()
+                event = self._event(item)
+                event.save()
+                if self.seal:
+                    self._issue(item, event).save()
+                if self.items is not None and record.pk in self.items:
+                    _finish_item(self.items[record.pk], SigningJobItem.State.DONE, "")
+            return True
+        except IntegrityError:
+            pass
+        if SignatureEvent.objects.filter(record=record, slot=self.slot).exists():
+            # A retry or a second worker signed this slot: the unique (record, slot)
+            # constraint kept it to one signature.
+            self.outcome.already.append(record)
+            if self.items is not None and record.pk in self.items:
+                _finish_item(self.items[record.pk], SigningJobItem.State.DONE,
+                             "Đã được ký từ trước.")
+        else:
+            # Another slot's signer changed the record meanwhile: sign again on the new bytes.
+            self.outcome.refused[record.pk] = (
+                f"Học bạ vừa được ký ở chỗ ký khác; ký lại «{rules.slot_label(self.slot)}».")
+            if self.items is not None and record.pk in self.items:
+                SigningJobItem.objects.filter(pk=self.items[record.pk].pk).update(
+                    state=SigningJobItem.State.PENDING, claimed_by="", lease_until=None)
+        return False
+
+    def _done(self, stored: list[_Signed]) -> None:
+        for item in stored:
+            self.outcome.signed.append(item.record)
+            if self.seal:
+                self.outcome.issued.append(item.record)
+        _audit_chunk(self.actor, self.decision, stored, self.slot, self.signing_time,
+                     self.backend.certificate, self.seal)
 
 
 def _audit_chunk(actor: Any, decision: Decision, stored: list[_Signed], slot: str,
