@@ -191,6 +191,34 @@ def test_subject_teachers_sign_before_the_homeroom_teacher_in_one_confirmation_e
     assert SignatureEvent.objects.filter(record__in=records, slot=gvbm[0]).count() == 3
 
 
+def test_two_subject_teachers_signing_at_once_neither_overwrites_the_other(
+        db_demo: PkiServices, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both start from the same bytes; the second to store finds the record changed, is told
+    to sign again, and its retry builds on the first one's signature."""
+    school_class = _class("27260002", "7A")
+    records = _composed(school_class, 1)
+    signers = _signers(school_class, db_demo)
+    first, second = [s for s in sorted(signers) if s.startswith("GVBM:")][:2]
+    original = services._Store.store
+    raced = []
+
+    def store_after_the_other(self: Any, signed: Any) -> None:
+        if self.slot == second and not raced:
+            raced.append(True)  # the other teacher's confirmation lands first
+            services.sign_records(signers[first], records, first)
+        original(self, signed)
+
+    monkeypatch.setattr(services._Store, "store", store_after_the_other)
+    late = services.sign_records(signers[second], records, second)
+    assert not late.signed and "ký lại" in late.refused[records[0].pk]
+    again = services.sign_records(signers[second], records, second)
+    assert len(again.signed) == 1
+    artefacts = Artefacts.objects.get(record=records[0])
+    checks = {c.slot: c.valid for c in verify_xml(bytes(artefacts.xml), trust_anchors())}
+    assert checks == {first: True, second: True}
+    assert SignatureEvent.objects.filter(record=records[0]).count() == 2
+
+
 def demo_backend(user: User) -> Any:
     from hocba.issuance.signing_step import personal_signer
 
