@@ -200,7 +200,7 @@ def test_two_subject_teachers_signing_at_once_neither_overwrites_the_other(
     signers = _signers(school_class, db_demo)
     first, second = [s for s in sorted(signers) if s.startswith("GVBM:")][:2]
     original = services._Store.store
-    raced = []
+    raced: list[bool] = []
 
     def store_after_the_other(self: Any, signed: Any) -> None:
         if self.slot == second and not raced:
