@@ -1,5 +1,6 @@
 """PAdES signatures in a rendered học bạ (issue 5 §4 "PDF"): the first signature certifies, the
-later ones approve, the school's seal is B-LT; poppler's pdfsig and pyHanko's validator judge.
+later ones approve, the school's seal is B-LT and the file's last revision (its DSS goes in the
+update before it); poppler's pdfsig and pyHanko's validator judge.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
-from pyhanko.sign.validation.status import PdfSignatureStatus
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from hocba.signing.backends import Pkcs12Signer, SigningError
@@ -122,22 +124,22 @@ def sign_chain(world: World, pdf: bytes, fields: list[str], **levels: str) -> by
 
 @pytest.fixture(scope="module")
 def primary(world: World) -> bytes:
-    """GVCN certifies, CBQL approves, the seal approves at its default level (B-LT)."""
+    """GVCN certifies, CBQL approves, the seal approves at its default level (B-LT: the DSS
+    in the update before it)."""
     return sign_chain(world, render("primary"), ["GVCN", "CBQL", "KY_PHAT_HANH"])
 
 
 @pytest.fixture(scope="module")
 def secondary(world: World) -> bytes:
-    """Subject teachers first (the first certifies), then GVCN, CBQL and the seal at B-T.
+    """Subject teachers first (the first certifies), then GVCN, CBQL and the seal at its
+    default level (B-LT), as the issuance signs it.
 
-    Three different teachers: poppler 22.12's pdfsig reports "Unknown issue with Certificate"
-    for the second signature by the same certificate in one file (pyHanko's own signatures
-    too), though the signatures are valid."""
+    Three different teachers: see ``test_pdfsig_22_12_doubts_a_second_signature_by_the_same
+    _certificate`` for one teacher signing two subjects."""
     pdf = render("secondary")
     subjects = [f.name for f in _fields(pdf) if f.name.startswith("GVBM_")]
     assert subjects == ["GVBM_TOAN", "GVBM_NGU_VAN", "GVBM_GDTC"]
-    return sign_chain(world, pdf, [*subjects, "GVCN", "CBQL", "KY_PHAT_HANH"],
-                      KY_PHAT_HANH="B-T")
+    return sign_chain(world, pdf, [*subjects, "GVCN", "CBQL", "KY_PHAT_HANH"])
 
 
 def _fields(pdf: bytes) -> list[SignatureField]:
@@ -199,6 +201,9 @@ def test_pdfsig_finds_every_signature_of_a_primary_record_valid_and_trusted(
         assert "Certificate Validation: Certificate is Trusted." in block, (field, block)
         assert "Signature Type: ETSI.CAdES.detached" in block
         assert "Signing Hash Algorithm: SHA-256" in block
+    # issue 5 "Independent acceptance": nothing was changed after the last signature
+    assert "Total document signed" in found["KY_PHAT_HANH"]
+    assert "Not total document signed" in found["GVCN"] + found["CBQL"]
     assert "Signer Certificate Common Name: Phạm Văn Hùng" in found["CBQL"]
     assert "Signer Certificate Common Name: Trường Tiểu học Phật Tích" in found["KY_PHAT_HANH"]
     # /M carries the signing time with its offset; pdfsig prints the wall-clock part
@@ -235,17 +240,60 @@ def test_pyhanko_finds_every_signature_intact_valid_trusted_and_allowed(
         assert str(results[certifier].modification_level) == "ModificationLevel.FORM_FILLING"
 
 
-def test_the_seal_is_b_lt_and_every_signature_verifies_offline_from_the_dss(
-        world: World, primary: bytes) -> None:
-    reader = PdfFileReader(io.BytesIO(primary))
-    dss = DocumentSecurityStore.read_dss(reader)
-    assert len(dss.ocsps) >= 4  # three signers and the TSA
-    results = validate(world, primary, offline_from_dss=True)
+def offline_status(world: World, pdf: bytes) -> dict[str, PdfSignatureStatus]:
+    """Every signature validated from the DSS alone: no fetching, no status = not valid."""
+    results = validate(world, pdf, offline_from_dss=True)
     for field, status in results.items():
-        assert status.bottom_line, (field, status.pretty_print_details())
-    seal = results["KY_PHAT_HANH"]
-    assert seal.timestamp_validity is not None and seal.timestamp_validity.trusted
-    assert str(seal.modification_level) == "ModificationLevel.LTA_UPDATES"
+        assert status.intact and status.valid and status.trusted, (field, status)
+        assert status.docmdp_ok and status.bottom_line, (field, status.pretty_print_details())
+    return results
+
+
+def test_the_seal_is_b_lt_as_the_last_revision_and_every_signature_verifies_offline(
+        world: World, primary: bytes, secondary: bytes) -> None:
+    for pdf, signers in ((primary, 3), (secondary, 6)):
+        reader = PdfFileReader(io.BytesIO(pdf))
+        dss = DocumentSecurityStore.read_dss(reader)
+        assert len(dss.ocsps) >= signers + 1  # every signer and the TSA
+        revisions = reader.xrefs.total_revisions
+        seal = next(s for s in reader.embedded_signatures if s.field_name == "KY_PHAT_HANH")
+        # the DSS update is the one just before the seal's, and the seal's is the last
+        assert seal.signed_revision == revisions - 1
+        dss_ref = reader.root.raw_get("/DSS").reference
+        assert reader.xrefs.get_last_change(dss_ref) == revisions - 2
+        results = offline_status(world, pdf)
+        sealed = results["KY_PHAT_HANH"]
+        assert sealed.timestamp_validity is not None and sealed.timestamp_validity.trusted
+        assert sealed.coverage == SignatureCoverageLevel.ENTIRE_FILE
+        assert sealed.modification_level == ModificationLevel.NONE
+        # the people's signatures see a DSS and a signature added after them: allowed
+        for field, status in results.items():
+            if field != "KY_PHAT_HANH":
+                assert status.modification_level == ModificationLevel.FORM_FILLING, field
+
+
+def test_b_lt_after_keeps_the_dss_after_the_seal(world: World, tmp_path: Path) -> None:
+    pdf = sign_chain(world, render("primary"), ["GVCN", "CBQL", "KY_PHAT_HANH"],
+                     KY_PHAT_HANH="B-LT-AFTER")
+    results = offline_status(world, pdf)
+    assert results["KY_PHAT_HANH"].modification_level == ModificationLevel.LTA_UPDATES
+    found = signatures(pdfsig(world, pdf, tmp_path))
+    assert all("Signature is Valid." in block for block in found.values())
+    assert "Not total document signed" in found["KY_PHAT_HANH"]
+
+
+def test_a_seal_prepared_without_its_tsa_still_gets_the_tsa_status_after_it(
+        world: World) -> None:
+    """The call the issuance made before B-LT moved the DSS: status for the TSA follows."""
+    certified = sign_chain(world, render("primary"), ["GVCN", "CBQL"])
+    school = world.people["KY_PHAT_HANH"]
+    prepared = prepare_pdf_signature(certified, "KY_PHAT_HANH", school.signer.certificate,
+                                     school.signer.chain, signing_time=SIGNED_AT,
+                                     appearance=school.stamp())
+    [signature] = school.signer.sign_digests([prepared.digest])
+    pdf = prepared.finish(signature, timestamper=world.tsa)
+    results = offline_status(world, pdf)
+    assert results["KY_PHAT_HANH"].modification_level == ModificationLevel.LTA_UPDATES
 
 
 def test_b_lta_adds_a_document_timestamp_over_the_dss(world: World, tmp_path: Path) -> None:
@@ -258,6 +306,7 @@ def test_b_lta_adds_a_document_timestamp_over_the_dss(world: World, tmp_path: Pa
         "revocation_mode": "hard-fail"})
     status = off_the_event_loop(lambda: validate_pdf_timestamp(stamp, validation_context=context))
     assert status.intact and status.valid and status.trusted
+    offline_status(world, pdf)
     report = pdfsig(world, pdf, tmp_path)
     assert "Signature Field Name: DAU_THOI_GIAN_1" in report
     assert report.count("Signature Validation: Signature is Valid.") == 3

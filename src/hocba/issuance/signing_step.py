@@ -75,12 +75,16 @@ def prepare(xml: bytes, pdf: bytes, slot: str, backend: SignerBackend, *,
     prepared_xml = xmldsig.prepare_xml_signature(xml, slot, backend.certificate, backend.chain,
                                                  signing_time=signing_time)
     # Levels are the adapter's defaults: B-B for people, B-LT for the seal (an issued record
-    # verifies offline). The stamp prints the signer, the slot and the time.
+    # verifies offline). The stamp prints the signer, the slot and the time. The seal's DSS
+    # is written before it signs (the seal stays the file's last revision), so the TSA and
+    # the status fetcher are needed here already.
     appearance = stamp.StampText(_common_name(backend.certificate), slot_label(slot),
                                  signing_time)
+    online = {"timestamper": timestamper(), "revocation": _revocation()} \
+        if slot == KY_PHAT_HANH else {}
     prepared_pdf = pades.prepare_pdf_signature(pdf, pdf_field(slot), backend.certificate,
                                                backend.chain, signing_time=signing_time,
-                                               appearance=appearance)
+                                               appearance=appearance, **online)
     return PreparedPair(prepared_xml, prepared_pdf)
 
 

@@ -15,9 +15,23 @@ signatures and form filling only), every later one approves. ``/SubFilter
 
 - ``B-B``: the default for people;
 - ``B-T``: plus a signature time-stamp (RFC 3161) from the caller's timestamper;
-- ``B-LT``: plus a DSS update with the certificates and their OCSP/CRL answers, the default
-  for the school's seal (``KY_PHAT_HANH``), so an issued record verifies offline;
-- ``B-LTA``: plus a document time-stamp over all that (archives).
+- ``B-LT``: the default for the school's seal (``KY_PHAT_HANH``), so an issued record verifies
+  offline: an incremental update with a DSS holding the certificates and OCSP answers (or
+  CRLs) of every signer already in the record, of the seal (fetched before it signs) and of
+  the time-stamp authority, then the seal's signature with its signature time-stamp. The seal
+  is the file's **last revision**: readers report the whole document signed by it (issue 5
+  "Independent acceptance": pdfsig's "Total document signed"). ETSI EN 319 142-1 V1.1.1 §6.3
+  (Table 1, "DSS" for PAdES-B-LT) asks for the validation data in the DSS, not for the DSS
+  to follow the signature, and validators judge the level that way (the EU DSS library:
+  DSS present, status for every certificate; pyHanko's own signer writes the same shape with
+  ``SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE``, "a PAdES-B-LT signature in a single
+  revision"). The status answers predate the seal's time-stamp by the round trip to the key
+  (seconds; minutes for a remote confirmation), within their validity;
+- ``B-LT-AFTER``: the DSS in an update after the seal's signature instead (the status
+  fetched after the time-stamp, as ETSI EN 319 102-1 §5.6.2.4 prefers for validating a past
+  signature); readers then report the seal as "not total document signed";
+- ``B-LTA``: ``B-LT`` plus a document time-stamp (/DocTimeStamp) over everything (archives;
+  ETSI EN 319 142-1 §5.4.3, §6.3: B-LTA).
 
 Why not pyHanko's signer: it measured ~90 ms per signature (STACK.md §2), half of it the
 OpenType stamp; a school of 1,500 records × 3–15 signatures at ≥ 20 records/s leaves a few
@@ -33,11 +47,13 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from hocba.signing.backends import SignerBackend
 from hocba.signing.cms import CmsSigner
@@ -45,6 +61,8 @@ from hocba.signing.pades_ltv import (
     add_document_timestamp,
     add_validation_data,
     cms_certificates,
+    remember_tsa_certificates,
+    tsa_certificates,
     validation_data,
 )
 from hocba.signing.pdf_fields import (
@@ -77,7 +95,8 @@ from hocba.signing.revocation import RevocationFetcher
 from hocba.signing.stamp import StampText, appearance
 from hocba.signing.stamp_font import embed
 
-LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+LEVELS = ("B-B", "B-T", "B-LT", "B-LT-AFTER", "B-LTA")
+_DSS_BEFORE = ("B-LT", "B-LTA")  # validation data written before the signature
 TIMESTAMP_RESERVE = 6144  # bytes kept in /Contents for a signature time-stamp token
 _N = Name
 
@@ -100,7 +119,10 @@ def _check_level(level: str) -> str:
 
 @dataclass
 class PreparedPdfSignature:
-    """A field ready to sign: ``digest`` is what the backend signs, ``finish`` embeds it."""
+    """A field ready to sign: ``digest`` is what the backend signs, ``finish`` embeds it.
+
+    At ``B-LT``/``B-LTA`` the update before the signature already holds the DSS;
+    ``validated`` names (by DER) the certificates whose status it holds."""
 
     field: str
     level: str
@@ -111,11 +133,12 @@ class PreparedPdfSignature:
     _signer: CmsSigner
     _signed_attributes: bytes
     earlier_certificates: tuple[x509.Certificate, ...] = ()
+    validated: frozenset[bytes] = frozenset()
 
     def finish(self, signature: bytes, *, timestamper: Timestamper | None = None,
                revocation: RevocationFetcher | None = None) -> bytes:
         """The PDF with the field signed (and, per level, time-stamped, its validation data
-        in a DSS update, and a document time-stamp)."""
+        in a DSS update after it for ``B-LT-AFTER``, and a document time-stamp)."""
         _verify(self.certificate, self.digest, signature, self.field)
         token = None
         if self.level != "B-B":
@@ -125,19 +148,32 @@ class PreparedPdfSignature:
             token = timestamper.timestamp(hashlib.sha256(signature).digest())
         contents = self._signer.signed_data(self._signed_attributes, signature, token)
         signed = self._placeholder.fill(contents, f"ở ô «{self.field}»")
-        if self.level in ("B-LT", "B-LTA"):
-            # Every signer's status, not only the seal's: an issued record then verifies
-            # offline as a whole (TT 15/2025 Phụ lục II keeps the status at signing time).
-            found = [self.certificate, *self.chain, *self.earlier_certificates]
-            if token is not None:
-                found += cms_certificates(token)
-            data = validation_data(revocation or RevocationFetcher(), found)
-            signed = add_validation_data(signed, certificates=data.certificates,
-                                         ocsp_responses=data.ocsp_responses, crls=data.crls)
+        if token is not None and self.level in ("B-LT", "B-LT-AFTER", "B-LTA"):
+            assert timestamper is not None
+            tsa = list(remember_tsa_certificates(timestamper, token))
+            found: list[x509.Certificate] = []
+            if self.level == "B-LT-AFTER":
+                # Every signer's status, not only the seal's: an issued record then verifies
+                # offline as a whole (TT 15/2025 Phụ lục II keeps the status at signing time).
+                found = [self.certificate, *self.chain, *self.earlier_certificates, *tsa]
+            elif any(_der(c) not in self.validated for c in tsa):
+                # Prepared without the timestamper, or its TSA changed key since: its status
+                # still goes in, after the signature (the record stays valid and B-LT, but
+                # the seal no longer covers the whole file).
+                found = tsa
+            if found:
+                data = validation_data(revocation or RevocationFetcher(), found)
+                signed = add_validation_data(signed, certificates=data.certificates,
+                                             ocsp_responses=data.ocsp_responses,
+                                             crls=data.crls)
         if self.level == "B-LTA":
             assert timestamper is not None
             signed = add_document_timestamp(signed, timestamper)
         return signed
+
+
+def _der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(Encoding.DER)
 
 
 def _verify(certificate: x509.Certificate, digest: bytes, signature: bytes, field: str) -> None:
@@ -161,24 +197,36 @@ def prepare_pdf_signature(pdf: bytes, field: str, certificate: x509.Certificate,
                           chain: Sequence[x509.Certificate] = (), *,
                           signing_time: dt.datetime, appearance: StampText,
                           level: str | None = None,
-                          timestamp_reserve: int | None = None) -> PreparedPdfSignature:
+                          timestamp_reserve: int | None = None,
+                          timestamper: Timestamper | None = None,
+                          revocation: RevocationFetcher | None = None) -> PreparedPdfSignature:
     """Write ``field``'s signature update with an empty /Contents and return the digest the
-    signer's key must sign (SHA-256 of the CMS signed attributes)."""
+    signer's key must sign (SHA-256 of the CMS signed attributes).
+
+    At ``B-LT`` and ``B-LTA`` the DSS update comes first, so the status is fetched here,
+    before the key signs (a revoked certificate is refused before it signs): ``revocation``
+    is the batch's fetcher (a new one if not given) and ``timestamper`` the TSA ``finish``
+    will use, whose certificates' status goes in too (without it, that status follows the
+    signature and the seal no longer covers the whole file)."""
     level = _check_level(level or default_level(field))
     if signing_time.tzinfo is None:
         raise PdfSigningError("Thời điểm ký phải có múi giờ.")
-    try:
-        document = PdfFile(pdf)
-        acroform_ref, form = acroform(document)
-        fields = list(signature_fields(document, form))
-    except PdfSyntaxError as exc:
-        raise PdfSigningError(f"Không đọc được tệp PDF để ký ô «{field}»: {exc}") from exc
-    target = next((f for f in fields if f.name == field), None)
-    if target is None:
-        known = ", ".join(f.name for f in fields) or "không có"
-        raise PdfSigningError(f"Không có ô chữ ký «{field}» trong học bạ (các ô: {known}).")
-    if target.signed:
-        raise PdfSigningError(f"Ô chữ ký «{field}» đã được ký; không ký lại.")
+    document, acroform_ref, form, fields, target = _open(pdf, field)
+    earlier: list[x509.Certificate] = []
+    if level in ("B-LT", "B-LT-AFTER", "B-LTA"):
+        for other in fields:
+            signature = document.resolve(other.dictionary.get(_N("V")))
+            if isinstance(signature, dict) and _N("Contents") in signature:
+                earlier += cms_certificates(bytes(signature[_N("Contents")]))
+    validated: frozenset[bytes] = frozenset()
+    if level in _DSS_BEFORE:
+        tsa = tsa_certificates(timestamper) if timestamper is not None else ()
+        found = [certificate, *chain, *earlier, *tsa]
+        data = validation_data(revocation or RevocationFetcher(), found)
+        with_dss = add_validation_data(document, certificates=data.certificates,
+                                       ocsp_responses=data.ocsp_responses, crls=data.crls)
+        document, acroform_ref, form, fields, target = _open(with_dss, field)
+        validated = frozenset(_der(c) for c in found)
     mdp = docmdp_level(document)
     if mdp == 1:
         raise PdfSigningError(f"Học bạ đã được chứng nhận không cho thêm chữ ký; không ký được "
@@ -227,14 +275,28 @@ def prepare_pdf_signature(pdf: bytes, field: str, certificate: x509.Certificate,
 
     placeholder = write_with_placeholder(update, signature_ref)
     attributes = signer.signed_attributes(placeholder.byte_range_digest())
-    earlier: list[x509.Certificate] = []
-    if level in ("B-LT", "B-LTA"):
-        for other in fields:
-            signature = document.resolve(other.dictionary.get(_N("V")))
-            if isinstance(signature, dict) and _N("Contents") in signature:
-                earlier += cms_certificates(bytes(signature[_N("Contents")]))
     return PreparedPdfSignature(field, level, hashlib.sha256(attributes).digest(), certificate,
-                                tuple(chain), placeholder, signer, attributes, tuple(earlier))
+                                tuple(chain), placeholder, signer, attributes, tuple(earlier),
+                                validated)
+
+
+def _open(pdf: bytes, field: str) -> tuple[PdfFile, Ref | None, dict[Name, Any],
+                                           list[SignatureField], SignatureField]:
+    """The file, its /AcroForm (reference and dictionary), its signature fields and the
+    unsigned ``field`` to sign; refused by name otherwise."""
+    try:
+        document = PdfFile(pdf)
+        acroform_ref, form = acroform(document)
+        fields = list(signature_fields(document, form))
+    except PdfSyntaxError as exc:
+        raise PdfSigningError(f"Không đọc được tệp PDF để ký ô «{field}»: {exc}") from exc
+    target = next((f for f in fields if f.name == field), None)
+    if target is None:
+        known = ", ".join(f.name for f in fields) or "không có"
+        raise PdfSigningError(f"Không có ô chữ ký «{field}» trong học bạ (các ô: {known}).")
+    if target.signed:
+        raise PdfSigningError(f"Ô chữ ký «{field}» đã được ký; không ký lại.")
+    return document, acroform_ref, form, fields, target
 
 
 def _appearance(stamp: StampText, width: float, height: float, font_ref: Ref,
@@ -256,6 +318,7 @@ def sign_pdf(pdf: bytes, field: str, backend: SignerBackend, *, signing_time: dt
     """Prepare, sign with ``backend`` (one digest) and finish: the convenience path."""
     prepared = prepare_pdf_signature(pdf, field, backend.certificate, backend.chain,
                                      signing_time=signing_time, appearance=appearance,
-                                     level=level)
+                                     level=level, timestamper=timestamper,
+                                     revocation=revocation)
     [signature] = backend.sign_digests([prepared.digest])
     return prepared.finish(signature, timestamper=timestamper, revocation=revocation)

@@ -1,15 +1,23 @@
 """PAdES B-LT and B-LTA: the Document Security Store and the document time-stamp.
 
-B-LT (ETSI EN 319 142-1 §5.4): an incremental update after the signature adds a DSS (ISO
-32000-2 §12.8.4.3) with the certificates and their OCSP answers or CRLs, so the record
-verifies offline, decades later, without the CA's services (TT 15/2025/TT-BKHCN Phụ lục II
-asks for the status at signing time to be kept). B-LTA adds a document time-stamp over all of
-it (/DocTimeStamp, ETSI.RFC3161) in a new invisible field.
+B-LT (ETSI EN 319 142-1 §5.4.2, §6.3): a DSS (ISO 32000-2 §12.8.4.3) with the certificates
+and their OCSP answers or CRLs, so the record verifies offline, decades later, without the
+CA's services (TT 15/2025/TT-BKHCN Phụ lục II asks for the status at signing time to be
+kept). ``pades`` writes it in its own incremental update just before the seal's signature (the
+seal is then the file's last revision) or, for ``B-LT-AFTER``, just after it. B-LTA adds a
+document time-stamp over all of it (/DocTimeStamp, ETSI.RFC3161) in a new invisible field.
+
+The DSS before the signature must already hold the time-stamp authority's certificates and
+status, though the token comes only after the signature: the TSA's certificates are learnt
+from an earlier token of the same ``Timestamper`` (one probe token the first time), as
+pyHanko's ``TimeStamper.validation_paths`` does with its "dummy" token.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -25,7 +33,11 @@ from hocba.signing.pdf_signature import Timestamper, signature_dictionary, write
 from hocba.signing.revocation import RevocationFetcher, ValidationData
 
 DOC_TIMESTAMP_RESERVE = 8192
+_PROBE = hashlib.sha256(b"hocba: which certificates does this TSA sign with?").digest()
 _N = Name
+_tsa_certificates: weakref.WeakKeyDictionary[Any, tuple[x509.Certificate, ...]] = \
+    weakref.WeakKeyDictionary()
+_tsa_lock = threading.Lock()
 
 
 def cms_certificates(der: bytes) -> list[x509.Certificate]:
@@ -39,6 +51,26 @@ def cms_certificates(der: bytes) -> list[x509.Certificate]:
 @lru_cache(maxsize=1024)
 def _certificate(der: bytes) -> x509.Certificate:
     return x509.load_der_x509_certificate(der)
+
+
+def tsa_certificates(timestamper: Timestamper) -> tuple[x509.Certificate, ...]:
+    """The certificates ``timestamper``'s tokens carry (its own and its chain): those of its
+    last token, else of one probe token asked once per timestamper."""
+    with _tsa_lock:
+        known = _tsa_certificates.get(timestamper)
+    if known is None:
+        known = remember_tsa_certificates(timestamper, timestamper.timestamp(_PROBE))
+    return known
+
+
+def remember_tsa_certificates(timestamper: Timestamper,
+                              token: bytes) -> tuple[x509.Certificate, ...]:
+    """Note the certificates of a token ``timestamper`` returned (a TSA's key rolls over:
+    the next seal's DSS follows)."""
+    found = tuple(cms_certificates(token))
+    with _tsa_lock:
+        _tsa_certificates[timestamper] = found
+    return found
 
 
 def validation_data(fetcher: RevocationFetcher,
@@ -63,12 +95,12 @@ def _der(value: bytes | x509.Certificate | x509.CertificateRevocationList) -> by
     return value.public_bytes(Encoding.DER)
 
 
-def add_validation_data(pdf: bytes, *, certificates: Sequence[Any] = (),
+def add_validation_data(pdf: bytes | PdfFile, *, certificates: Sequence[Any] = (),
                         ocsp_responses: Sequence[bytes] = (),
                         crls: Sequence[Any] = ()) -> bytes:
     """``pdf`` with a Document Security Store update (ISO 32000-2 §12.8.4.3; PAdES B-LT):
     DER certificates, OCSP responses and CRLs, added to any DSS already there."""
-    document = PdfFile(pdf)
+    document = pdf if isinstance(pdf, PdfFile) else PdfFile(pdf)
     update = IncrementalUpdate(document)
     root = dict(document.root)
     existing = document.resolve(root.get(_N("DSS")))
