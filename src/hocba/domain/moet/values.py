@@ -68,7 +68,14 @@ def writer_for(kind: Kind, codes: Codes | None = None) -> Callable[[Any], str]:
     if kind is Kind.CODE:
         assert codes is not None
         return codes.write
-    return lambda value: write(kind, value, codes)
+    # The other kinds as ``write`` writes them, without choosing the kind again per value.
+    if kind is Kind.INT:
+        return lambda value: str(int(value))
+    if kind is Kind.DATE:
+        return lambda value: f"{value}{MIDNIGHT}"
+    if kind is Kind.BOOL:
+        return lambda value: "1" if value else "0"
+    return lambda value: COMMENT_RESULTS.get(value, value)  # Kind.RESULT
 
 
 def write(kind: Kind, value: Any, codes: Codes | None = None) -> str:
