@@ -134,8 +134,8 @@ def secondary(world: World) -> bytes:
     """Subject teachers first (the first certifies), then GVCN, CBQL and the seal at its
     default level (B-LT), as the issuance signs it.
 
-    Three different teachers: see ``test_pdfsig_22_12_doubts_a_second_signature_by_the_same
-    _certificate`` for one teacher signing two subjects."""
+    Three different teachers: for one teacher signing two subjects, see the pdfsig 22.12
+    test at the end of this file."""
     pdf = render("secondary")
     subjects = [f.name for f in _fields(pdf) if f.name.startswith("GVBM_")]
     assert subjects == ["GVBM_TOAN", "GVBM_NGU_VAN", "GVBM_GDTC"]
@@ -455,6 +455,7 @@ def test_a_whole_book_signs_its_year_suffixed_fields(world: World, tmp_path: Pat
     found = signatures(pdfsig(world, pdf, tmp_path))
     assert set(found) == {"GVCN_2024-2025", "CBQL_2024-2025", "KY_PHAT_HANH_2024-2025"}
     assert all("Signature is Valid." in block for block in found.values())
+    assert "Total document signed" in found["KY_PHAT_HANH_2024-2025"]
     # the seal of a year is B-LT by default too
     assert len(DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(pdf))).ocsps) >= 4
 
@@ -485,3 +486,45 @@ def test_the_reader_takes_strings_and_names_as_iso_32000_writes_them() -> None:
     assert parse_object(serialize(value), 0)[0] == value
     with pytest.raises(ValueError, match="chuỗi chưa đóng ngoặc"):
         parse_object(b"(a\\\\(b)", 0)
+
+
+def test_pdfsig_22_12_doubts_a_second_signature_by_the_same_certificate(
+        world: World, tmp_path: Path) -> None:
+    """A teacher of two subjects signs two GVBM fields with one certificate. pyHanko trusts
+    both; poppler 22.12's pdfsig says "Unknown issue with Certificate" for whichever of them
+    it checks second, whatever the signing order, so it is poppler's, not our CMS's.
+
+    Why (traced with gdb in pdfsig 22.12 + NSS): poppler's SignatureHandler imports each
+    CMS certificate with ``CERT_NewTempCertificate(db, der, NULL, PR_FALSE, copyDER=PR_FALSE)``
+    over the CMS message's memory and frees that message after the signature; NSS's libpkix
+    still holds the certificate object, now pointing at freed DER. For the next signature by
+    the same certificate NSS no longer matches the bytes but finds the issuer and serial
+    number taken, so the import and ``CERT_PKIXVerifyCert`` fail with
+    SEC_ERROR_REUSED_ISSUER_AND_SERIAL (-8054), which poppler maps to its catch-all
+    CERTIFICATE_GENERIC_ERROR. Nothing in the CMS avoids it: the signing certificate must be
+    in SignedData.certificates (ETSI EN 319 142-1 §6.3), and pyHanko's CMS fails alike.
+    """
+    teacher = world.people["GVBM_TOAN"]
+
+    def signed_in_order(fields: list[str]) -> bytes:
+        pdf = render("secondary")
+        for field in fields:
+            pdf = sign_pdf(pdf, field, teacher.signer, signing_time=SIGNED_AT,
+                           appearance=teacher.stamp())
+        return pdf
+
+    version = subprocess.run(["pdfsig", "-v"], capture_output=True, text=True).stderr
+    for order in (["GVBM_TOAN", "GVBM_NGU_VAN"], ["GVBM_NGU_VAN", "GVBM_TOAN"]):
+        pdf = signed_in_order(order)
+        for field, status in validate(world, pdf).items():
+            assert status.bottom_line, field
+        report = pdfsig(world, pdf, tmp_path)
+        found = signatures(report)
+        assert list(found) == ["GVBM_TOAN", "GVBM_NGU_VAN"]  # pdfsig's order: the form's
+        assert all("Signature is Valid." in block for block in found.values())
+        assert "Certificate is Trusted." in found["GVBM_TOAN"]
+        second = found["GVBM_NGU_VAN"]
+        if "pdfsig version 22.12." in version:
+            assert "Unknown issue with Certificate or corrupted data." in second, order
+        else:  # a poppler that keeps its certificates' bytes trusts both
+            assert "Certificate is Trusted." in second, (version, second)
