@@ -9,9 +9,11 @@ different. The demo PKI's services (TSA, OCSP, CRL) run in this process on a loo
 as ``hocba demo`` runs them; signers are PKCS#12 ECDSA P-256 keys loaded once. Per record:
 
 - primary: GVCN (the certification: DocMDP, embeds the stamp font) → CBQL (approval, B-B)
-  → KY_PHAT_HANH (the seal, B-LT: TSA token over HTTP, OCSP answers cached per batch, DSS);
+  → KY_PHAT_HANH (the seal, B-LT: a DSS update before the seal's signature with every
+  signer's and the TSA's status, OCSP answers cached per batch, then the TSA token over HTTP);
 - secondary: 15 GVBM approvals before GVCN (the first GVBM certifies), CBQL, the seal B-LT;
-- the seal at B-LTA once more on the primary class (document time-stamp after the DSS).
+- the seal once more on the primary class at B-LT-AFTER (the former placement: DSS after the
+  seal) and at B-LTA (B-LT and a document time-stamp).
 
 Prints one JSON line per kind of signature: median and p90 wall ms, and CPU ms of the signing
 thread (``thread_cpu``: our work only) and of the process (``process_cpu``: includes the
@@ -145,8 +147,9 @@ def main(argv: list[str]) -> int:
                     sizes[level].append(len(signed))
             for pdf in classes["primary"]:
                 chain(pdf, [], seal_level="B-LTA", prefix="lta_")
-        for kind in sorted(k for k in clock.samples if not k.startswith("lta_")
-                           or k == "lta_seal_b_lta"):
+                chain(pdf, [], seal_level="B-LT-AFTER", prefix="after_")
+        for kind in sorted(k for k in clock.samples if not k.startswith(("lta_", "after_"))
+                           or k in ("lta_seal_b_lta", "after_seal_b_lt_after")):
             print(json.dumps(clock.report(kind), ensure_ascii=False))
         for level, walls in chains_wall.items():
             print(json.dumps({
