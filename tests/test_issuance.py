@@ -49,23 +49,30 @@ VN = dt.timezone(dt.timedelta(hours=7))
 
 
 @pytest.fixture(scope="module")
-def pki_services() -> Iterator[PkiServices]:
-    """The demo PKI's TSA and OCSP on a free port (the seal is B-LT, with every signer's
-    OCSP answer). Certificates name where their OCSP is served: while this module runs, the
-    demo PKI's default address is this server's, so the demo seed's certificates name it."""
+def pki_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PkiServices]:
+    """A demo PKI of this module's own, its TSA and OCSP on a free port (the seal is B-LT,
+    with every signer's OCSP answer). Certificates name where their OCSP is served, and the
+    demo PKI keeps a certificate it issued once: so the module gets its own ``$HOCBA_VAR``
+    (its PKI lives in ``$HOCBA_VAR/pki``), and while it runs the PKI's default address is
+    this server's, so the demo seed's certificates name it."""
     from hocba.signing import pki
 
-    with PkiServices.for_directory(pki_dir()) as running:
-        defaults = pki.ensure_demo_pki.__kwdefaults__
-        pki.ensure_demo_pki.__kwdefaults__ = {**(defaults or {}), "base_url": running.base_url}
-        previous = os.environ.get("HOCBA_TSA_URL")
-        os.environ["HOCBA_TSA_URL"] = f"{running.base_url}/tsa"
-        yield running
+    saved = {name: os.environ.get(name) for name in ("HOCBA_VAR", "HOCBA_TSA_URL")}
+    os.environ["HOCBA_VAR"] = str(tmp_path_factory.mktemp("issuance-var"))
+    defaults = pki.ensure_demo_pki.__kwdefaults__
+    try:
+        with PkiServices.for_directory(pki_dir()) as running:
+            pki.ensure_demo_pki.__kwdefaults__ = {**(defaults or {}),
+                                                  "base_url": running.base_url}
+            os.environ["HOCBA_TSA_URL"] = f"{running.base_url}/tsa"
+            yield running
+    finally:
         pki.ensure_demo_pki.__kwdefaults__ = defaults
-        if previous is None:
-            os.environ.pop("HOCBA_TSA_URL", None)
-        else:
-            os.environ["HOCBA_TSA_URL"] = previous
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.fixture(scope="module")

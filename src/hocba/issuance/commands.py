@@ -70,14 +70,11 @@ def cmd_issue(args: argparse.Namespace) -> int:
 
 def _pki_services(port: int) -> Any:
     """The demo PKI's TSA and OCSP in this process, unless the port is already served."""
-    from pathlib import Path
-
-    from django.conf import settings
-
+    from hocba.certificates.keys import pki_dir
     from hocba.signing.services import PkiServices
 
     try:
-        services = PkiServices.for_directory(Path(settings.VAR_DIR) / "pki", port=port)
+        services = PkiServices.for_directory(pki_dir(), port=port)
     except OSError:
         print(f"• Dùng dịch vụ PKI demo đang chạy ở cổng {port}.", flush=True)
         return None

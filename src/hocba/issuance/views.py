@@ -207,8 +207,7 @@ def record_chain(request: HttpRequest, code: str) -> HttpResponse:
         "closing": rules.record_closing_date(state.data),
         "may_revoke": bool(can(request.user, Action.REVOKE_RECORDS, record)),
         "may_decide": bool(can(request.user, Action.APPROVE_CORRECTION, record)),
-        "may_return": bool(state.due) and any(
-            services._try_authorise(request.user, record, s.slot) for s in state.due),
+        "may_return": services.may_return(request.user, record, state),
     })
 
 
