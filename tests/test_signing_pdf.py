@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -270,6 +271,14 @@ def test_the_seal_is_b_lt_as_the_last_revision_and_every_signature_verifies_offl
         for field, status in results.items():
             if field != "KY_PHAT_HANH":
                 assert status.modification_level == ModificationLevel.FORM_FILLING, field
+        # The OCSP answers were fetched before the seal signed: still valid at its time-stamp
+        # (thisUpdate ≤ that time ≤ nextUpdate), where a verifier judges it years later.
+        stamped_at = sealed.timestamp_validity.timestamp
+        context = dss.as_validation_context({
+            "trust_roots": trust_roots(world), "allow_fetching": False,
+            "revocation_mode": "hard-fail", "moment": stamped_at})
+        at_time = off_the_event_loop(partial(validate_pdf_signature, seal, context))
+        assert at_time.bottom_line, at_time.pretty_print_details()
 
 
 def test_b_lt_after_keeps_the_dss_after_the_seal(world: World, tmp_path: Path) -> None:

@@ -26,12 +26,13 @@ signatures and form filling only), every later one approves. ``/SubFilter
   DSS present, status for every certificate; pyHanko's own signer writes the same shape with
   ``SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE``, "a PAdES-B-LT signature in a single
   revision"). The status answers predate the seal's time-stamp by the round trip to the key
-  (seconds; minutes for a remote confirmation), within their validity;
-- ``B-LT-AFTER``: the DSS in an update after the seal's signature instead (the status
-  fetched after the time-stamp, as ETSI EN 319 102-1 §5.6.2.4 prefers for validating a past
-  signature); readers then report the seal as "not total document signed";
-- ``B-LTA``: ``B-LT`` plus a document time-stamp (/DocTimeStamp) over everything (archives;
-  ETSI EN 319 142-1 §5.4.3, §6.3: B-LTA).
+  (seconds; minutes for a remote confirmation) and are within their validity at it: pyHanko
+  validates the seal offline from the DSS at the time-stamp's time and now (its default
+  freshness: thisUpdate ≤ validation time ≤ nextUpdate), as it did with the DSS after;
+- ``B-LT-AFTER``: the DSS in an update after the seal's signature instead (the former
+  placement, kept selectable); readers then report the seal "not total document signed";
+- ``B-LTA``: ``B-LT`` plus a document time-stamp (/DocTimeStamp) over everything, for
+  archives (ETSI EN 319 142-1 §5.4, §6.3).
 
 Why not pyHanko's signer: it measured ~90 ms per signature (STACK.md §2), half of it the
 OpenType stamp; a school of 1,500 records × 3–15 signatures at ≥ 20 records/s leaves a few
