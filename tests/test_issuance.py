@@ -247,14 +247,32 @@ def test_a_teacher_cannot_sign_a_subject_they_do_not_teach_and_the_refusal_is_lo
         services.sign_records(signers["CBQL"], records, "KY_PHAT_HANH")
 
 
-def test_the_gvcn_slot_refuses_a_certificate_of_someone_else(db_demo: PkiServices) -> None:
+def test_the_gvcn_slot_is_the_named_homeroom_teachers_even_after_a_change_of_teacher(
+        db_demo: PkiServices) -> None:
+    """The record names its GVCN (GVCN/SO_CCCD): a teacher who took the class over after
+    the record was composed holds the GVCN role but is not the signer the record names."""
+    from hocba.accounts.authz import forget_grants
+    from hocba.roster.models import Teacher
+
     school_class = _class("27260001", "4A")
     records = _composed(school_class, 1)
     signers = _signers(school_class, db_demo)
-    principal_key = demo_backend(signers["CBQL"])
-    outcome = services.sign_records(signers["GVCN"], records, "GVCN", backend=principal_key)
+    named = school_class.homeroom_teacher
+    assert named is not None
+    newcomer = Teacher.objects.filter(school=school_class.school, user__isnull=False).exclude(
+        pk=named.pk).exclude(personal_id=None).first()
+    assert newcomer is not None
+    SchoolClass.objects.filter(pk=school_class.pk).update(homeroom_teacher=newcomer)
+    user = User.objects.get(teacher=newcomer)
+    forget_grants(user)
+    demo.ensure_demo_certificates(school_class.school, [user], base_url=db_demo.base_url)
+    outcome = services.sign_records(user, records, "GVCN")
     assert not outcome.signed
     assert "không phải của người ký «Giáo viên chủ nhiệm»" in outcome.refused[records[0].pk]
+    assert named.full_name in outcome.refused[records[0].pk]
+    # And a signer that does not hold the signer's registered certificate is refused.
+    with pytest.raises(rules.IssuanceRefused, match="không giữ chứng thư số đã đăng ký"):
+        services.sign_records(user, records, "GVCN", backend=demo_backend(signers["CBQL"]))
 
 
 def test_no_seal_without_an_approved_organisation_certificate(db_demo: PkiServices) -> None:

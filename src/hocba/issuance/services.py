@@ -155,14 +155,21 @@ def sign_records(actor: Any, records: Iterable[HocBaRecord], slot: str, *,
     stage = rules.stage_of(slot)
     role = rules.STAGE_ROLE[stage]
     signing_time = now or timezone.now()
+    # The registered certificate decides, also when the caller brings the signer (a token,
+    # a remote service already opened): only the school's approved seal issues, and a person
+    # signs with their own active certificate (CV 2088 PL1 III; QĐ 1789 Điều 7-10).
+    if stage is rules.Stage.SEAL:
+        if len({r.school_id for r in rows}) != 1:
+            raise rules.IssuanceRefused("Mỗi lần ký phát hành chỉ cho học bạ của một trường.")
+        registration = signing_step.seal_registration(rows[0].school, at=signing_time)
+    else:
+        registration = signing_step.personal_registration(actor, at=signing_time)
     if backend is None:
-        if stage is rules.Stage.SEAL:
-            schools = {r.school_id for r in rows}
-            if len(schools) != 1:
-                raise rules.IssuanceRefused("Mỗi lần ký phát hành chỉ cho học bạ của một trường.")
-            backend = signing_step.seal_signer(rows[0].school, at=signing_time)
-        else:
-            backend = signing_step.personal_signer(actor)
+        backend = signing_step.backend_of(registration)
+    elif backend.certificate != signing_step.certificate_of(registration):
+        raise rules.IssuanceRefused(
+            f"Thiết bị ký không giữ chứng thư số đã đăng ký cho «{rules.slot_label(slot)}» "
+            "(chứng thư số đang dùng hoặc đã được duyệt): không ký.")
     identity = signing_step.identity_of(backend.certificate)
     states = chain_states(rows)
     ready: list[HocBaRecord] = []

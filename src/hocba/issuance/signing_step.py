@@ -143,24 +143,39 @@ def identity_of(certificate: x509.Certificate) -> SignerIdentity:
     return SignerIdentity(identity_number=person, school_code=school)
 
 
-def personal_signer(user: Any, *, at: dt.datetime | None = None) -> SignerBackend:
-    """The user's active personal certificate (theirs or their roster teacher's identity
-    number), as a backend; refused when there is none."""
+def personal_registration(user: Any, *, at: dt.datetime | None = None) -> Any:
+    """The user's active personal certificate in the registry (theirs or their roster
+    teacher's identity number); refused when there is none."""
     selectors = _module("hocba.certificates.selectors")
-    certificate = selectors.active_personal_certificate(user, at)
-    if certificate is None:
+    registration = selectors.active_personal_certificate(user, at)
+    if registration is None:
         raise IssuanceRefused(f"{user} chưa có chứng thư số cá nhân còn hiệu lực để ký học bạ "
                               "(đăng ký ở trang Chứng thư số).")
-    backend: SignerBackend = selectors.backend_for(certificate)
+    return registration
+
+
+def seal_registration(school: Any, *, at: dt.datetime | None = None) -> Any:
+    """The school's approved organisation certificate (CV 2088 PL1 III step 6)."""
+    selectors = _module("hocba.certificates.selectors")
+    registration = selectors.approved_seal(school, at=at)
+    if registration is None:
+        raise IssuanceRefused(f"{school} chưa có chứng thư số tổ chức được Sở/Phòng GDĐT duyệt "
+                              "và còn hiệu lực: không ký phát hành được (CV 2088 PL1 III).")
+    return registration
+
+
+def certificate_of(registration: Any) -> x509.Certificate:
+    return x509.load_der_x509_certificate(bytes(registration.der))
+
+
+def backend_of(registration: Any) -> SignerBackend:
+    backend: SignerBackend = _module("hocba.certificates.selectors").backend_for(registration)
     return backend
+
+
+def personal_signer(user: Any, *, at: dt.datetime | None = None) -> SignerBackend:
+    return backend_of(personal_registration(user, at=at))
 
 
 def seal_signer(school: Any, *, at: dt.datetime | None = None) -> SignerBackend:
-    """The school's approved organisation certificate (CV 2088 PL1 III step 6)."""
-    selectors = _module("hocba.certificates.selectors")
-    certificate = selectors.approved_seal(school, at=at)
-    if certificate is None:
-        raise IssuanceRefused(f"{school} chưa có chứng thư số tổ chức được Sở/Phòng GDĐT duyệt "
-                              "và còn hiệu lực: không ký phát hành được (CV 2088 PL1 III).")
-    backend: SignerBackend = selectors.backend_for(certificate)
-    return backend
+    return backend_of(seal_registration(school, at=at))
