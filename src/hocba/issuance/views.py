@@ -56,6 +56,13 @@ def _my_slots(user: Any, school: School, year_id: int, school_class: SchoolClass
     return sorted(set(slots), key=lambda s: (order.get(s, -1), s))
 
 
+def _resume(user: Any) -> None:
+    """A job left unfinished by a server restart goes on when its signer comes back."""
+    if SigningJob.objects.filter(created_by=user.pk, state__in=[
+            SigningJob.State.QUEUED, SigningJob.State.RUNNING]).exists():
+        jobs.kick()
+
+
 def _queues(user: Any, records: list[HocBaRecord], slots: list[str]) -> list[dict[str, Any]]:
     states = selectors.chain_states(records)
     queues = []
@@ -75,6 +82,7 @@ def class_signing(request: HttpRequest, class_id: int) -> HttpResponse:
     records = list(selectors.signing_records(school_class=school_class))
     slots = _my_slots(request.user, school_class.school, school_class.school_year_id,
                       school_class)
+    _resume(request.user)
     record_read(request.user, school_class, detail={"ky_hoc_ba_lop": True,
                                                      "hoc_sinh": [r.student.student_code
                                                                   for r in records]})
@@ -95,6 +103,7 @@ def school_signing(request: HttpRequest, school_id: int, year_id: int) -> HttpRe
     if not slots:
         raise PermissionDenied("Chỉ hiệu trưởng và văn thư ký học bạ của cả trường.")
     records = list(selectors.signing_records(school=school, school_year=year))
+    _resume(request.user)
     record_read(request.user, school, detail={"ky_hoc_ba_truong": year.name,
                                               "so_hoc_ba": len(records)})
     return render(request, "issuance/signing.html", {
