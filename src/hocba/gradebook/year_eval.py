@@ -301,13 +301,17 @@ def evaluate(year: ClassYear, student: Student, *, summer: Level | _Stored | Non
         if not conducts[term]:
             missing.append(f"Rèn luyện {TERM_LABEL[term]}: chưa nhập")
     complete = {t: all(s.term(t) is not None for s in subjects) for t in TERMS}
-    term_levels = {t: _level(t, subjects, f"hoc_tap.hk{t}") for t in TERMS if complete[t]}
     conduct = (Conduct(Level(conducts[1]), Level(conducts[2]))
                if conducts[1] and conducts[2] else None)
 
     def done(year_level: LevelResult | None = None, engine_input: StudentInput | None = None,
              year_end: StudentResult | None = None, after: AfterSummer | None = None,
              error: str = "") -> Evaluated:
+        if year_end is not None:  # the engine rated both terms from the same term averages
+            term_levels = {1: year_end.hoc_tap_hk1, 2: year_end.hoc_tap_hk2}
+        else:
+            term_levels = {t: _level(t, subjects, f"hoc_tap.hk{t}") for t in TERMS
+                           if complete[t]}
         lacking = (*missing, f"Không tính được kết quả: {error}") if error else tuple(missing)
         return Evaluated(student, records, tuple(subjects), lacking, term_levels, year_level,
                          conduct, engine_input, year_end, after, error)

@@ -46,9 +46,12 @@ from decimal import Decimal
 
 from hocba.domain.assessment.common import CommentResult, Level
 from hocba.domain.assessment.tt22 import (
+    CommentSubjectResult,
     CommentTerm,
+    ScoreSubjectResult,
     ScoreTerm,
     StudentResult,
+    SubjectResult,
     comment_term_result,
     conduct_year,
     term_average,
@@ -60,6 +63,7 @@ from hocba.gradebook.year_eval import (
     ClassYear,
     Evaluated,
     NotSecondary,
+    SubjectTerms,
     TermInput,
     evaluate,
     load_class_year,
@@ -141,18 +145,32 @@ def _comment(year: ClassYear, student: Student, code: str, term: int) -> str | N
     return (row.comment or None) if row is not None else None
 
 
+def _terms_and_year(subject: SubjectTerms, engine: SubjectResult | None
+                    ) -> tuple[Value | None, Value | None, Value | None]:
+    """Each term's result and the year's (TT 22/2021 Điều 9.1): the engine's when it
+    evaluated the year (from the same inputs), else worked out here."""
+    if isinstance(engine, ScoreSubjectResult):
+        return engine.hk1, engine.hk2, engine.year
+    if isinstance(engine, CommentSubjectResult):
+        return engine.hk1.value, engine.hk2.value, engine.year.value
+    hk1, hk2 = _value(subject.hk1), _value(subject.hk2)
+    return hk1, hk2, _year(hk1, hk2)
+
+
 def _subjects(year: ClassYear, evaluated: Evaluated) -> tuple[SubjectYear, ...]:
     after = evaluated.after
     retests = dict(after.retests) if after is not None else {}
+    year_end = evaluated.year_end
+    engine = {r.code: r for r in year_end.subjects} if year_end is not None else {}
     out = []
     for s in evaluated.subjects:
         code = s.row.code
         teacher = year.teachers.get(code)
         redone = retests.get(code)
-        hk1, hk2 = _value(s.hk1), _value(s.hk2)  # each term's average worked out once
+        hk1, hk2, year_value = _terms_and_year(s, engine.get(code))
         out.append(SubjectYear(
             code=code, name=s.row.name, assessment=s.row.assessment.value,
-            hk1=hk1, hk2=hk2, year=_year(hk1, hk2),
+            hk1=hk1, hk2=hk2, year=year_value,
             reevaluated=redone.value if isinstance(redone, CommentResult) else redone,
             comment_hk1=_comment(year, evaluated.student, code, 1),
             comment_hk2=_comment(year, evaluated.student, code, 2),
