@@ -19,22 +19,25 @@ pytestmark = [
 ]
 
 # The main menu, in the order base.html shows it.
-MENU = ("Trường", "Học sinh", "Giáo viên", "Nhập Excel", "Phân quyền", "Sổ điểm", "Nhật ký")
-SCHOOL, STUDENTS, TEACHERS, IMPORT, ROLES, GRADEBOOK, LOG = MENU
+MENU = ("Trường", "Học sinh", "Giáo viên", "Nhập Excel", "Phân quyền", "Sổ điểm",
+        "Chứng thư số của tôi", "Duyệt chứng thư số", "Nhật ký")
+SCHOOL, STUDENTS, TEACHERS, IMPORT, ROLES, GRADEBOOK, MY_CERTIFICATE, APPROVALS, LOG = MENU
 
 # What each role finds in its menu: exactly these entries, no more. Written out by hand, not
 # derived from the policy, so that a change of the policy shows up here as a visible change.
 EXPECTED_MENU: dict[Role, set[str]] = {
     Role.BO_OFFICER: {SCHOOL, STUDENTS, TEACHERS, LOG},
-    Role.SO_OFFICER: {SCHOOL, STUDENTS, TEACHERS, ROLES, LOG},
-    Role.PHONG_OFFICER: {SCHOOL, STUDENTS, TEACHERS, LOG},
+    # The Sở and the Phòng approve schools' certificates (QĐ 1789 Điều 7-10).
+    Role.SO_OFFICER: {SCHOOL, STUDENTS, TEACHERS, ROLES, APPROVALS, LOG},
+    Role.PHONG_OFFICER: {SCHOOL, STUDENTS, TEACHERS, APPROVALS, LOG},
     Role.SCHOOL_ADMIN: {SCHOOL, STUDENTS, TEACHERS, ROLES},
-    Role.PRINCIPAL: {SCHOOL, STUDENTS, TEACHERS, IMPORT, GRADEBOOK, LOG},  # locks terms
+    # Locks terms; signs as CBQL with a certificate of their own.
+    Role.PRINCIPAL: {SCHOOL, STUDENTS, TEACHERS, IMPORT, GRADEBOOK, MY_CERTIFICATE, LOG},
     Role.VICE_PRINCIPAL: {SCHOOL, STUDENTS, TEACHERS},
     Role.VAN_THU: {SCHOOL, STUDENTS},
     Role.HOC_VU: {SCHOOL, STUDENTS, TEACHERS, IMPORT},
-    Role.GVCN: {SCHOOL, STUDENTS, GRADEBOOK},
-    Role.GVBM: {SCHOOL, STUDENTS, GRADEBOOK},
+    Role.GVCN: {SCHOOL, STUDENTS, GRADEBOOK, MY_CERTIFICATE},
+    Role.GVBM: {SCHOOL, STUDENTS, GRADEBOOK, MY_CERTIFICATE},
     Role.STUDENT: {STUDENTS},
     Role.PARENT: {STUDENTS},
 }
