@@ -181,3 +181,44 @@ def test_the_class_and_record_pages_link_to_signing(db_demo: PkiServices) -> Non
         f"/hoc-ba/lop/{school_class.pk}/").content.decode()
     assert f"/ky-hoc-ba/hoc-ba/{records[0].lookup_code}/" in client.get(
         f"/hoc-ba/{records[0].lookup_code}/").content.decode()
+
+
+def test_the_issue_command_has_the_phong_approve_the_waiting_demo_seal_in_the_audit_log(
+        db_demo: PkiServices, capsys: pytest.CaptureFixture[str]) -> None:
+    from hocba.audit.models import AuditEvent
+    from hocba.certificates.models import CertificateKind, CertificateStatus, SigningCertificate
+    from hocba.cli import main
+
+    # Phật Tích's demo seal waits for the Phòng (hocba.demo.certificates.PENDING_SCHOOL).
+    seal = SigningCertificate.objects.get(school__code="27260001",
+                                          kind=CertificateKind.ORGANISATION)
+    assert seal.status == CertificateStatus.REGISTERED
+    assert main(["issue", "--school", "27260001", "--class", "4A", "--year", "2024-2025",
+                 "--pki-port", "0"]) == 0
+    out = capsys.readouterr().out
+    seal.refresh_from_db()
+    assert seal.status == CertificateStatus.APPROVED and seal.decided_by is not None
+    assert f"số hiệu {seal.serial_number}) đang chờ duyệt: đã duyệt thay" in out
+    assert seal.decided_by.username in out
+    approval = AuditEvent.objects.get(action="duyet_chung_thu_so", object_id=str(seal.pk))
+    assert approval.actor == seal.decided_by and approval.channel == "cli"
+
+
+def test_a_record_someone_has_signed_is_not_discarded_and_the_refusal_says_why(
+        db_demo: PkiServices) -> None:
+    from hocba.records import compose
+
+    school_class = _class("27260001", "4A")
+    records = _composed(school_class, 2)
+    signers = _signers(school_class, db_demo)
+    services.sign_records(signers["GVCN"], records[:1], "GVCN")
+    with pytest.raises(compose.DiscardRefused) as refused:
+        compose.discard(_principal(school_class), records[0])
+    assert str(refused.value) == (
+        f"Học bạ của {records[0].student.full_name} (mã tra cứu {records[0].lookup_code}) đã "
+        "có chữ ký (Giáo viên chủ nhiệm) nên không huỷ được. Người ký đến lượt trả lại học bạ "
+        "kèm lý do ở trang «Ký học bạ», rồi tạo lại sau khi sửa dữ liệu.")
+    assert HocBaRecord.objects.get(pk=records[0].pk).status == RecordStatus.COMPOSED
+    # The database is still usable in the same transaction, and an unsigned one goes.
+    compose.discard(_principal(school_class), records[1])
+    assert HocBaRecord.objects.get(pk=records[1].pk).status == RecordStatus.DISCARDED

@@ -20,15 +20,17 @@ pytestmark = [
 
 # The main menu, in the order base.html shows it.
 MENU = ("Trường", "Học sinh", "Giáo viên", "Nhập Excel", "Phân quyền", "Sổ điểm",
-        "Chứng thư số của tôi", "Duyệt chứng thư số", "Nhật ký")
-SCHOOL, STUDENTS, TEACHERS, IMPORT, ROLES, GRADEBOOK, MY_CERTIFICATE, APPROVALS, LOG = MENU
+        "Chứng thư số của tôi", "Duyệt chứng thư số", "Duyệt chỉnh lý học bạ", "Nhật ký")
+(SCHOOL, STUDENTS, TEACHERS, IMPORT, ROLES, GRADEBOOK, MY_CERTIFICATE, APPROVALS, CORRECTIONS,
+ LOG) = MENU
 
 # What each role finds in its menu: exactly these entries, no more. Written out by hand, not
 # derived from the policy, so that a change of the policy shows up here as a visible change.
 EXPECTED_MENU: dict[Role, set[str]] = {
     Role.BO_OFFICER: {SCHOOL, STUDENTS, TEACHERS, LOG},
-    # The Sở and the Phòng approve schools' certificates (QĐ 1789 Điều 7-10).
-    Role.SO_OFFICER: {SCHOOL, STUDENTS, TEACHERS, ROLES, APPROVALS, LOG},
+    # The Sở and the Phòng approve schools' certificates (QĐ 1789 Điều 7-10); after the
+    # closing date the Sở alone decides on requests to correct an issued record.
+    Role.SO_OFFICER: {SCHOOL, STUDENTS, TEACHERS, ROLES, APPROVALS, CORRECTIONS, LOG},
     Role.PHONG_OFFICER: {SCHOOL, STUDENTS, TEACHERS, APPROVALS, LOG},
     Role.SCHOOL_ADMIN: {SCHOOL, STUDENTS, TEACHERS, ROLES},
     # Locks terms; signs as CBQL with a certificate of their own.

@@ -23,8 +23,8 @@ from hocba.certificates.models import (
     Provider,
     SigningCertificate,
 )
-from hocba.certificates.selectors import active_personal_certificate, approved_seal
-from hocba.certificates.services import owner_of, prepare
+from hocba.certificates.selectors import active_personal_certificate, approved_seal, approves
+from hocba.certificates.services import approve_organisation_certificate, owner_of, prepare
 from hocba.domain import issuance as rules
 from hocba.domain.access import Role
 from hocba.issuance import selectors, services
@@ -40,10 +40,13 @@ Report = Callable[[str], None]
 
 def ensure_demo_certificates(school: School, people: Iterable[Any], *,
                              at: dt.datetime | None = None,
-                             base_url: str = DEFAULT_BASE_URL) -> int:
+                             base_url: str = DEFAULT_BASE_URL,
+                             report: Report | None = None) -> int:
     """Register a demo certificate for each of ``people`` (Users) without an active one, and
-    an approved demo seal for ``school`` if it has none. ``base_url`` is where the demo
-    PKI's OCSP and CRL are served (written into new certificates). Returns how many."""
+    an approved demo seal for ``school`` if it has none (a demo seal waiting for the
+    Phòng/Sở is approved by their demo officer, see ``approve_waiting_seal``). ``base_url``
+    is where the demo PKI's OCSP and CRL are served (written into new certificates).
+    Returns how many."""
     now = at or timezone.now()
     pki = ensure_demo_pki(pki_dir(), base_url=base_url)
     base = pki_dir().resolve()
@@ -64,10 +67,7 @@ def ensure_demo_certificates(school: School, people: Iterable[Any], *,
             school=school, kind=CertificateKind.ORGANISATION, provider=Provider.DEMO,
             status=CertificateStatus.REGISTERED).first()
         if waiting is not None:
-            # Demo only: a demo seal still waiting for the Phòng/Sở counts as approved here.
-            SigningCertificate.objects.filter(pk=waiting.pk).update(
-                status=CertificateStatus.APPROVED, decided_at=now,
-                decision_reason="PKI demo: tự duyệt cho lệnh hocba issue")
+            approve_waiting_seal(school, waiting, at=now, report=report)
             return registered + 1
         who = owner_of(school)
         issued = pki.issue_organisation(school.name, school.code)
@@ -81,6 +81,30 @@ def ensure_demo_certificates(school: School, people: Iterable[Any], *,
         certificate.save()
         registered += 1
     return registered
+
+
+def approve_waiting_seal(school: School, seal: SigningCertificate, *,
+                         at: dt.datetime | None = None,
+                         report: Report | None = None) -> SigningCertificate:
+    """Demo only: the school's demo seal still waiting for approval is approved by the demo
+    officer of the unit that approves it (the Phòng for TH/THCS of its area, else the Sở:
+    QĐ 1789 Điều 7–10), through the approval service, so the decision is in the audit log
+    under that officer's name. Refused, naming the seal, when the demo has no such officer."""
+    officer = next((grant.user for grant in RoleAssignment.objects.filter(
+        role__in=[Role.PHONG_OFFICER, Role.SO_OFFICER]).select_related("user").order_by("pk")
+        if approves(grant.user, school)), None)
+    if officer is None:
+        raise rules.IssuanceRefused(
+            f"Con dấu số (chứng thư số tổ chức số hiệu {seal.serial_number}) của {school.name} "
+            "đang chờ Phòng/Sở GDĐT duyệt và bản demo không có cán bộ nào duyệt được: cán bộ "
+            "Phòng/Sở duyệt ở trang «Duyệt chứng thư số» rồi chạy lại lệnh.")
+    approved = approve_organisation_certificate(
+        officer, seal, approve=True, at=at,
+        reason="PKI demo: duyệt để lệnh hocba issue đóng dấu phát hành")
+    if report:
+        report(f"• Con dấu số của {school.name} (số hiệu {seal.serial_number}) đang chờ duyệt: "
+               f"đã duyệt thay {officer.full_name} ({officer.username}), có ghi nhật ký.")
+    return approved
 
 
 def _account_of(teacher: Teacher) -> User:
@@ -134,7 +158,7 @@ def issue_class(school_class: SchoolClass, *, report: Report | None = None,
     signers = signers_of_class(school_class)
     ensure_demo_certificates(school_class.school,
                              [u for slot, u in signers.items() if slot != rules.KY_PHAT_HANH],
-                             base_url=base_url)
+                             base_url=base_url, report=report)
     if records is None:
         records = selectors.signing_records(school_class=school_class)
     records = list(records)

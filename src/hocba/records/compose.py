@@ -23,6 +23,7 @@ from django.utils import timezone
 from hocba.accounts.authz import require
 from hocba.audit.services import record_write
 from hocba.domain.access import Action, Decision
+from hocba.domain.issuance import slot_label
 from hocba.domain.record import HocBa, RecordError, sha256_hex
 from hocba.gradebook.models import TermLock
 from hocba.organisation.models import School, SchoolYear
@@ -50,6 +51,10 @@ class CompositionRefused(ValueError):
         self.gaps = gaps
         count = sum(len(v) for v in gaps.items.values())
         super().__init__(f"Lớp {school_class.name}: chưa thể tạo học bạ, còn thiếu {count} mục")
+
+
+class DiscardRefused(ValueError):
+    """The record cannot be discarded; the message says why, in Vietnamese."""
 
 
 @dataclass(frozen=True)
@@ -212,8 +217,19 @@ def discard(user: Any, record: HocBaRecord, *, now: datetime | None = None) -> N
     the table as discarded and its look-up code is never reused (CV 2088 PL1 II.1)."""
     decision = require(user, Action.COMPOSE_RECORDS, record.school_class)
     if record.status != RecordStatus.COMPOSED:
-        raise ValueError("Chỉ huỷ được học bạ đã tạo và chưa ký")
+        raise DiscardRefused("Chỉ huỷ được học bạ đã tạo và chưa ký")
     with transaction.atomic():
+        # Once anyone has signed, the database refuses any change to the record (issuance
+        # immutability trigger): say so in words, before the database does. A signed record
+        # leaves the chain only by being returned with a reason (HCMC QĐ 1789 Điều 20).
+        signed = sorted(set(HocBaRecord.objects.select_for_update().get(pk=record.pk)
+                            .signature_events.values_list("slot", flat=True)))
+        if signed:
+            raise DiscardRefused(
+                f"Học bạ của {record.student.full_name} (mã tra cứu {record.lookup_code}) đã "
+                f"có chữ ký ({', '.join(slot_label(s) for s in signed)}) nên không huỷ được. "
+                "Người ký đến lượt trả lại học bạ kèm lý do ở trang «Ký học bạ», rồi tạo lại "
+                "sau khi sửa dữ liệu.")
         HocBaRecord.objects.filter(pk=record.pk, status=RecordStatus.COMPOSED).update(
             status=RecordStatus.DISCARDED, discarded_by=user, discarded_at=now or timezone.now())
         record_write(user, "huy_hoc_ba_chua_ky", record, role=decision.role_label,

@@ -29,6 +29,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             # Signers hold a personal certificate; the Phòng/Sở approve schools' seals.
             "certificates": may_somewhere(user, Action.SIGN_RECORDS),
             "certificate_approvals": may_somewhere(user, Action.APPROVE_CERTIFICATE),
+            # After the closing date the Sở decides on correction requests (issue 5 §7); the
+            # list is the Sở's only (``issuance.views.corrections``).
+            "corrections": any(g.role is Role.SO_OFFICER and g.province is not None
+                               for g in grants),
         },
         "user_roles": sorted({ROLE_LABELS[g.role] for g in grants}),
     }
