@@ -379,11 +379,16 @@ def build_path(certificate: x509.Certificate, chain: Iterable[x509.Certificate],
     return None
 
 
-def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if certificate.issuer != issuer.subject or not _is_ca(issuer):
+def signed_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """``issuer`` names and signed ``certificate`` (one link of a chain, nothing more)."""
+    if certificate.issuer != issuer.subject:
         return False
     try:
         certificate.verify_directly_issued_by(issuer)
     except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
+
+
+def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    return _is_ca(issuer) and signed_by(certificate, issuer)

@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from hocba.domain.certificate_check import signed_by
 from hocba.signing import authority, storage, subjects
 from hocba.signing.subjects import SubjectError as PkiError
 
@@ -191,7 +191,7 @@ class DemoPki:
         _key, certificate, _chain = pkcs12.load_key_and_certificates(
             p12_path.read_bytes(), DEMO_PKCS12_PASSWORD)
         if (certificate is None or certificate.subject != subject
-                or not _signed_by(certificate, self.issuing)
+                or not signed_by(certificate, self.issuing)
                 or certificate.not_valid_after_utc <= _now()
                 or self.is_revoked(certificate.serial_number)):
             # Kept even if its CRL/OCSP addresses differ from ``urls``: the certificates app
@@ -206,7 +206,7 @@ class DemoPki:
         now = _now()
         if pem_path.exists() and key_path.exists():
             certificate = storage.read_certificate(pem_path)
-            if (_signed_by(certificate, self.issuing)
+            if (signed_by(certificate, self.issuing)
                     and certificate.not_valid_after_utc - now > SERVICE_RENEWAL
                     and _points_at(certificate, self.urls)
                     and not self.is_revoked(certificate.serial_number)):
@@ -249,7 +249,7 @@ def ensure_demo_pki(directory: Path, *, base_url: str = DEFAULT_BASE_URL) -> Dem
         storage.write_public(root_pem, storage.pem(root))
     issuing_pem, issuing_key_path = directory / "issuing-ca.pem", directory / "issuing-ca.key"
     issuing = storage.read_certificate(issuing_pem) if issuing_pem.exists() else None
-    if issuing is not None and issuing_key_path.exists() and _signed_by(issuing, root):
+    if issuing is not None and issuing_key_path.exists() and signed_by(issuing, root):
         issuing_key = storage.read_key(issuing_key_path, password)
     else:
         issuing_key = authority.new_key()
@@ -331,16 +331,6 @@ def _crl_number(crl: x509.CertificateRevocationList) -> int:
         return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
     except x509.ExtensionNotFound:
         return 0
-
-
-def _signed_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if certificate.issuer != issuer.subject:
-        return False
-    try:
-        certificate.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
 
 
 def _now() -> dt.datetime:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import re
 import secrets
 import threading
@@ -44,6 +43,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from hocba.signing.backends import Pkcs12Signer, SigningError
+from hocba.signing.loopback import BackgroundService
 from hocba.signing.pki import DEMO_PKCS12_PASSWORD
 
 __all__ = ["SHA256_OID", "Confirmation", "RemoteSigningProvider", "sign_algorithm_oid"]
@@ -88,7 +88,7 @@ class _Authorization:
     signed: set[bytes] = field(default_factory=set)
 
 
-class RemoteSigningProvider:
+class RemoteSigningProvider(BackgroundService):
     """The provider's server and its in-memory accounts, credentials and confirmations."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
@@ -101,15 +101,9 @@ class RemoteSigningProvider:
         self._credentials: dict[str, _Credential] = {}
         self._authorizations: dict[str, _Authorization] = {}
         self._demo: tuple[Path, Confirmation] | None = None
-        self._server = _Server((host, port), _Handler)
-        self._server.provider = self
-        self._thread: threading.Thread | None = None
-        self._pid = os.getpid()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        server = _Server((host, port), _Handler)
+        server.provider = self
+        self._bind(server)
 
     def add_user(self, user_id: str, password: str) -> str:
         """An account; returns a bearer token (``/auth/login`` hands out more)."""
@@ -155,22 +149,9 @@ class RemoteSigningProvider:
             return True
 
     def start(self) -> str:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever,
-                                            kwargs={"poll_interval": 0.1}, daemon=True,
-                                            name=f"remote-signing-{self.base_url}")
-            self._pid = os.getpid()
-            self._thread.start()
+        if not self.serving:
+            self._serve_in_background("remote-signing")
         return self.base_url
-
-    def stop(self) -> None:
-        # In a process forked after start() (gunicorn's workers under ``hocba demo``) the
-        # serving thread does not exist and shutdown() would wait for it forever: only close.
-        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
-            self._server.shutdown()
-            self._thread.join()
-        self._thread = None
-        self._server.server_close()
 
     def __enter__(self) -> RemoteSigningProvider:
         self.start()

@@ -20,8 +20,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import os
-import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,6 +27,7 @@ from types import TracebackType
 
 from cryptography.hazmat.primitives import serialization
 
+from hocba.signing.loopback import BackgroundService
 from hocba.signing.pki import DEFAULT_BASE_URL, DemoPki, ensure_demo_pki
 from hocba.signing.responders import OcspResponder, TimeStampAuthority
 
@@ -38,18 +37,18 @@ DEFAULT_PORT = int(urllib.parse.urlsplit(DEFAULT_BASE_URL).port or 8765)
 MAX_REQUEST = 64 * 1024  # an OCSP or RFC 3161 request is a few hundred bytes
 
 
-class PkiServices:
+class PkiServices(BackgroundService):
     """TSA, OCSP responder, CRL and CA certificates of one demo PKI on one HTTP port.
 
     The socket is bound on construction, so ``base_url`` is known before ``start``.
     """
 
+    _server: _Server
+
     def __init__(self, pki: DemoPki | None = None, host: str = "127.0.0.1",
                  port: int = 0) -> None:
-        self._server = _Server((host, port), _Handler)
+        self._bind(_Server((host, port), _Handler))
         self._pki = pki
-        self._thread: threading.Thread | None = None
-        self._pid = os.getpid()
 
     @classmethod
     def for_directory(cls, directory: Path, host: str = "127.0.0.1",
@@ -64,11 +63,6 @@ class PkiServices:
         return services
 
     @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
     def pki(self) -> DemoPki:
         if self._pki is None:
             raise RuntimeError("PkiServices has no PKI yet: pass one to start().")
@@ -78,28 +72,15 @@ class PkiServices:
         """Load the TSA and OCSP keys once and serve in a background thread."""
         if pki is not None:
             self._pki = pki
-        if self._thread is not None:
+        if self.serving:
             return self.base_url
         served = self.pki
         if served.urls.ocsp != f"{self.base_url}/ocsp":
             log.warning("PKI %s names %s, but the services listen on %s", served.directory,
                         served.urls.ocsp, self.base_url)
         self._server.routes = _Routes(served)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name=f"pki-services-{self.base_url}", daemon=True)
-        self._pid = os.getpid()
-        self._thread.start()
+        self._serve_in_background("pki-services")
         return self.base_url
-
-    def stop(self) -> None:
-        # In a process forked after start() (gunicorn's workers under ``hocba demo``) the
-        # serving thread does not exist and shutdown() would wait for it forever: only close.
-        if self._thread is not None and self._thread.is_alive() and self._pid == os.getpid():
-            self._server.shutdown()
-            self._thread.join()
-        self._thread = None
-        self._server.server_close()
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted (``hocba pki serve``)."""

@@ -29,9 +29,9 @@ from typing import Any
 
 import xmlsec
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from hocba.domain.certificate_check import signed_by
 from hocba.domain.moet import safe
 from hocba.domain.moet.errors import MoetXmlError
 from hocba.domain.moet.reader import profile_of
@@ -248,12 +248,12 @@ def _chain(leaf: x509.Certificate, certificates: list[x509.Certificate],
     """Issuer walk from the signer's certificate to a trust anchor (TT 15/2025 Phụ lục II)."""
     path, current = [leaf], leaf
     for _ in range(8):
-        anchor = next((a for a in anchors if _issued_by(current, a)), None)
+        anchor = next((a for a in anchors if signed_by(current, a)), None)
         if anchor is not None:
             path.append(anchor)
             break
         issuer = next((c for c in certificates if c is not current
-                       and _issued_by(current, c) and _is_ca(c)), None)
+                       and signed_by(current, c) and _is_ca(c)), None)
         if issuer is None or issuer in path:
             return [f"Chứng thư số không chuỗi tới CA gốc tin cậy (bên phát hành "
                     f"«{current.issuer.rfc4514_string()}» không được tin cậy)."]
@@ -271,16 +271,6 @@ def _chain(leaf: x509.Certificate, certificates: list[x509.Certificate],
     except x509.ExtensionNotFound:
         pass
     return problems
-
-
-def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if certificate.issuer != issuer.subject:
-        return False
-    try:
-        certificate.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
 
 
 def _is_ca(certificate: x509.Certificate) -> bool:
