@@ -3,12 +3,14 @@ database-backed queue"), on SQLite and PostgreSQL.
 
 A job is one confirmation of one signer for one slot over many records; an item is one
 record. A worker claims a chunk of pending items (PostgreSQL: ``SELECT … FOR UPDATE SKIP
-LOCKED``, so several workers share a job; SQLite: one worker), marks them claimed with a
-lease, signs them in one ``sign_digests`` call and writes each record's signature, new
-artefacts and item state in one transaction (``services.sign_records``). After a crash the
-claimed items come back when their lease runs out (on SQLite at once, when the single worker
-starts again); a record whose slot is already signed is counted as done, so nothing is signed
-twice and nothing is skipped.
+LOCKED``; SQLite: one ``UPDATE … WHERE id IN (SELECT … LIMIT n)`` that takes the write lock
+first, so two processes never claim the same item), marks them claimed with a lease, signs
+them in one ``sign_digests`` call and writes each record's signature, new artefacts and item
+state in one transaction (``services.sign_records``). Several workers share the queue on both
+databases (on SQLite the writes take turns, the rendering and signing run side by side).
+After a crash the claimed items come back when their lease runs out (on SQLite also at once
+when a worker starts and the crashed worker's process on this host is gone); a record whose
+slot is already signed is counted as done, so nothing is signed twice and nothing is skipped.
 
 The web server runs a worker in a thread when a job is queued (``kick``); ``hocba worker``
 runs one as a process.
@@ -28,7 +30,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
 from hocba.audit.services import record_write
@@ -70,12 +72,44 @@ def queue(actor: Any, records: Sequence[HocBaRecord], slot: str, *,
     return job
 
 
+def _host() -> str:
+    return socket.gethostname()[:30]  # a claim names host:pid:worker:claim in 64 characters
+
+
 def _worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reclaim_orphans() -> int:
+    """Items claimed by a worker of this host whose process is gone (killed, crashed) are
+    pending again at once; a live worker's items stay its own (``host:pid:…`` names it)."""
+    host = _host()
+    dead = []
+    for claimed_by in (SigningJobItem.objects.filter(state=SigningJobItem.State.CLAIMED)
+                       .values_list("claimed_by", flat=True).distinct()):
+        name, _, rest = claimed_by.partition(":")
+        pid = rest.partition(":")[0]
+        if name == host and pid.isdigit() and not _alive(int(pid)):
+            dead.append(claimed_by)
+    if not dead:
+        return 0
+    return SigningJobItem.objects.filter(state=SigningJobItem.State.CLAIMED,
+                                         claimed_by__in=dead).update(
+        state=SigningJobItem.State.PENDING, claimed_by="", lease_until=None)
 
 
 def reclaim_all() -> int:
-    """SQLite runs one worker: items it had claimed before a crash are pending again."""
+    """Every claimed item pending again (only when no worker can be running)."""
     return SigningJobItem.objects.filter(state=SigningJobItem.State.CLAIMED).update(
         state=SigningJobItem.State.PENDING, claimed_by="", lease_until=None)
 
@@ -83,12 +117,13 @@ def reclaim_all() -> int:
 def claim(worker: str, limit: int) -> list[SigningJobItem]:
     """Up to ``limit`` items of one job, pending or with an expired lease, now ours."""
     now = timezone.now()
+    open_items = SigningJobItem.objects.filter(
+        Q(state=SigningJobItem.State.PENDING)
+        | Q(state=SigningJobItem.State.CLAIMED, lease_until__lt=now)).order_by("job_id", "id")
+    if connection.vendor != "postgresql":
+        return _claim_sqlite(open_items, worker, limit, now)
     with transaction.atomic():
-        open_items = SigningJobItem.objects.filter(
-            Q(state=SigningJobItem.State.PENDING)
-            | Q(state=SigningJobItem.State.CLAIMED, lease_until__lt=now)).order_by("job_id", "id")
-        if connection.vendor == "postgresql":
-            open_items = open_items.select_for_update(skip_locked=True)
+        open_items = open_items.select_for_update(skip_locked=True)
         first = open_items.first()
         if first is None:
             return []
@@ -96,6 +131,27 @@ def claim(worker: str, limit: int) -> list[SigningJobItem]:
         SigningJobItem.objects.filter(pk__in=[i.pk for i in items]).update(
             state=SigningJobItem.State.CLAIMED, claimed_by=worker, lease_until=now + lease())
         SigningJob.objects.filter(pk=first.job_id, state=SigningJob.State.QUEUED).update(
+            state=SigningJob.State.RUNNING)
+    return items
+
+
+def _claim_sqlite(open_items: Any, worker: str, limit: int,
+                  now: dt.datetime) -> list[SigningJobItem]:
+    # SQLite has no row locks: read-then-write in one transaction fails (or double-claims)
+    # when another process wrote meanwhile. One UPDATE whose subquery picks the items takes
+    # the write lock before it reads, so the pick and the claim are one step; the claim's
+    # own token then finds exactly the items this call took.
+    token = f"{worker}:{uuid.uuid4().hex[:8]}"
+    first_job = open_items.values("job_id")[:1]
+    chosen = open_items.filter(job_id=Subquery(first_job)).values("id")[:limit]
+    taken = SigningJobItem.objects.filter(pk__in=Subquery(chosen)).update(
+        state=SigningJobItem.State.CLAIMED, claimed_by=token, lease_until=now + lease())
+    if not taken:
+        return []
+    items = list(SigningJobItem.objects.filter(state=SigningJobItem.State.CLAIMED,
+                                               claimed_by=token).order_by("id"))
+    if items:
+        SigningJob.objects.filter(pk=items[0].job_id, state=SigningJob.State.QUEUED).update(
             state=SigningJob.State.RUNNING)
     return items
 
@@ -141,7 +197,7 @@ def run_worker(*, once: bool = False, poll: float = 2.0,
     """Claim and sign until stopped (``once``: until nothing is left). Returns items done."""
     worker = _worker_id()
     if connection.vendor != "postgresql":
-        reclaim_all()
+        reclaim_orphans()
     settled = 0
     while stop is None or not stop.is_set():
         items = claim(worker, chunk_size())

@@ -15,6 +15,7 @@ Times are shown in Vietnam's time (UTC+7, no daylight saving), whatever zone the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from hocba.signing.pdf_objects import Name, Ref, Stream
@@ -115,6 +116,19 @@ def appearance(text: StampText, width: float, height: float, font_ref: Ref, *,
 
     ``free_from``: the left part (in points) another signature covers; text starts after it.
     """
+    content = _content(text, width, height, seal, free_from)
+    return Stream({
+        _N("Type"): _N("XObject"), _N("Subtype"): _N("Form"),
+        _N("BBox"): [0, 0, round(width, 3), round(height, 3)],
+        _N("Resources"): {_N("Font"): {_N(FONT_RESOURCE): font_ref}},
+    }, content)
+
+
+@functools.lru_cache(maxsize=256)
+def _content(text: StampText, width: float, height: float, seal: bool,
+             free_from: float) -> bytes:
+    # One confirmation stamps the same signer, slot and time on every record of the batch
+    # (and the same box): lay the text out once, not once per record. Bytes, immutable.
     font = load_font()
     paragraphs = text.lines(seal=seal)
     ops: list[bytes] = [b"q"]
@@ -144,12 +158,7 @@ def appearance(text: StampText, width: float, height: float, font_ref: Ref, *,
         top = height / 2 + block / 2
         ops += _text(font, lines, size, left + pad, width - pad, top, centred=False)
     ops.append(b"Q")
-    content = b"\n".join(ops)
-    return Stream({
-        _N("Type"): _N("XObject"), _N("Subtype"): _N("Form"),
-        _N("BBox"): [0, 0, round(width, 3), round(height, 3)],
-        _N("Resources"): {_N("Font"): {_N(FONT_RESOURCE): font_ref}},
-    }, content)
+    return b"\n".join(ops)
 
 
 def _circle(cx: float, cy: float, radius: float, line_width: float) -> list[bytes]:

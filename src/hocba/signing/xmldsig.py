@@ -200,8 +200,11 @@ def sign_xml(xml: bytes, slot: str, backend: SignerBackend, *, signing_time: dat
     return prepared.finish(value)
 
 
+_BY_ID = etree.XPath("//*[@Id=$id]")  # compiled once, not once per signature
+
+
 def _only(root: Any, element_id: str, slot: str) -> Any:
-    found = root.xpath("//*[@Id=$id]", id=element_id)
+    found = _BY_ID(root, id=element_id)
     if len(found) != 1:
         raise XmlSigningError(f"Chỗ ký «{slot}» ký phần có Id «{element_id}», nhưng tệp có "
                               f"{len(found)} phần tử mang Id đó (cần đúng một).")
