@@ -21,6 +21,7 @@ from hocba.signing.pki import (
 
 if TYPE_CHECKING:
     from hocba.signing.online import HttpTimestamper, fetch_ocsp
+    from hocba.signing.pdf_verify import PdfSignatureCheck, verify_pdf
     from hocba.signing.pkcs11_signer import Pkcs11Signer
     from hocba.signing.remote_provider import RemoteSigningProvider
     from hocba.signing.remote_signer import RemoteSigner
@@ -30,10 +31,12 @@ if TYPE_CHECKING:
 _LAZY = {
     "HttpTimestamper": "hocba.signing.online",
     "fetch_ocsp": "hocba.signing.online",
+    "PdfSignatureCheck": "hocba.signing.pdf_verify",
     "Pkcs11Signer": "hocba.signing.pkcs11_signer",
     "PkiServices": "hocba.signing.services",
     "RemoteSigner": "hocba.signing.remote_signer",
     "RemoteSigningProvider": "hocba.signing.remote_provider",
+    "verify_pdf": "hocba.signing.pdf_verify",
 }
 
 __all__ = [
@@ -41,6 +44,7 @@ __all__ = [
     "DemoPki",
     "HttpTimestamper",
     "IssuedCertificate",
+    "PdfSignatureCheck",
     "Pkcs11Signer",
     "PkiError",
     "PkiServices",
@@ -50,6 +54,7 @@ __all__ = [
     "ensure_demo_pki",
     "fetch_ocsp",
     "trust_anchors",
+    "verify_pdf",
 ]
 
 

@@ -1,0 +1,93 @@
+"""Our own PDF verifier (issue 5 "Independent acceptance"): one check per signed field, judged
+offline from the record's DSS at its seal's time-stamp; a changed byte, a foreign root and a
+file that is not a PDF are each told apart in Vietnamese.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from hocba.signing import ensure_demo_pki
+from hocba.signing.pdf_incremental import PdfFile
+from hocba.signing.pdf_objects import Name
+from hocba.signing.pdf_verify import PdfSignatureCheck, PdfVerificationError, verify_pdf
+from tests.test_signing_pdf import World, render, sign_chain, world  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def sealed(world: World) -> bytes:  # noqa: F811
+    return sign_chain(world, render("primary"), ["GVCN", "CBQL", "KY_PHAT_HANH"])
+
+
+def anchors(world: World) -> list[x509.Certificate]:  # noqa: F811
+    return [world.pki.root]
+
+
+def by_field(checks: list[PdfSignatureCheck]) -> dict[str, PdfSignatureCheck]:
+    return {c.field: c for c in checks}
+
+
+def page_content_flipped(pdf: bytes) -> bytes:
+    document = PdfFile(pdf)
+    contents = document.get(next(document.pages()))[Name("Contents")]
+    offset = document.offset_of((contents[0] if isinstance(contents, list) else contents).num)
+    tampered = bytearray(pdf)
+    tampered[pdf.index(b"stream\n", offset) + 20] ^= 0x01  # page 1's content, revision 1
+    return bytes(tampered)
+
+
+def test_a_sealed_record_is_valid_in_every_signature(world: World, sealed: bytes) -> None:  # noqa: F811
+    checks = by_field(verify_pdf(sealed, anchors(world)))
+    assert list(checks) == ["GVCN", "CBQL", "KY_PHAT_HANH"]
+    for check in checks.values():
+        assert check.intact and check.valid and check.trusted, check
+        assert check.reason.startswith("Hợp lệ")
+    seal = checks["KY_PHAT_HANH"]
+    assert seal.covers_whole_document and seal.modification_level == "NONE"
+    assert seal.timestamped and seal.signing_time is not None
+    assert seal.identity_number == "MA_TRUONG:27260001"
+    assert "CN=Trường Tiểu học Phật Tích" in seal.signer
+    teacher = checks["GVCN"]
+    assert not teacher.covers_whole_document and teacher.modification_level == "FORM_FILLING"
+    assert teacher.identity_number == "CCCD:027180000011" and not teacher.timestamped
+    assert checks["CBQL"].identity_number == "CCCD:027175000003"
+
+
+def test_one_flipped_byte_of_page_content_is_not_intact(world: World, sealed: bytes) -> None:  # noqa: F811
+    for check in verify_pdf(page_content_flipped(sealed), anchors(world)):
+        assert not check.intact and not check.valid, check
+        assert "bị sửa" in check.reason
+
+
+def test_a_record_signed_under_a_foreign_root_is_not_trusted(
+        world: World, sealed: bytes, tmp_path: Path) -> None:  # noqa: F811
+    foreign = ensure_demo_pki(tmp_path / "other-pki").root
+    for check in verify_pdf(sealed, [foreign]):
+        assert check.intact and not check.trusted and not check.valid, check
+        assert "không chuỗi tới CA gốc tin cậy" in check.reason
+
+
+def test_a_record_still_in_the_chain_is_checked_without_a_dss(world: World) -> None:  # noqa: F811
+    signed = sign_chain(world, render("primary"), ["GVCN", "CBQL"])
+    checks = by_field(verify_pdf(signed, anchors(world)))
+    assert checks["CBQL"].valid and checks["CBQL"].covers_whole_document
+    assert checks["GVCN"].valid and not checks["GVCN"].covers_whole_document
+
+
+def test_a_file_that_is_not_a_pdf_is_refused_in_vietnamese(world: World, sealed: bytes) -> None:  # noqa: F811
+    with pytest.raises(PdfVerificationError, match="không phải là PDF"):
+        verify_pdf(b"<HocBa/>", anchors(world))
+    with pytest.raises(PdfVerificationError, match="tệp PDF hỏng"):
+        verify_pdf(b"%PDF-1.7\n1 0 obj << /Type /Catalog", anchors(world))
+    assert verify_pdf(render("primary"), anchors(world)) == []  # nothing signed yet
+
+
+def test_it_runs_where_an_event_loop_is_running(world: World, sealed: bytes) -> None:  # noqa: F811
+    async def inside() -> list[PdfSignatureCheck]:
+        return verify_pdf(sealed, anchors(world))
+
+    assert all(c.valid for c in asyncio.run(inside()))
