@@ -222,3 +222,23 @@ def test_a_record_someone_has_signed_is_not_discarded_and_the_refusal_says_why(
     # The database is still usable in the same transaction, and an unsigned one goes.
     compose.discard(_principal(school_class), records[1])
     assert HocBaRecord.objects.get(pk=records[1].pk).status == RecordStatus.DISCARDED
+
+
+def test_the_signing_page_and_the_menu_are_english_after_the_switch(db_demo: PkiServices) -> None:
+    school_class = _class("27260001", "4A")
+    _composed(school_class, 1)
+    gvcn = _client(demo.signers_of_class(school_class)["GVCN"])
+    gvcn.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = gvcn.get(f"/ky-hoc-ba/lop/{school_class.pk}/").content.decode()
+    assert "Sign all" in page and "Ký tất cả" not in page
+    assert "I have reviewed and confirm signing" in page
+    # The principal's turn comes after the GVCN's: the empty state says so.
+    principal = _client(_principal(school_class))
+    principal.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    waiting = principal.get(f"/ky-hoc-ba/lop/{school_class.pk}/").content.decode()
+    assert "records are not your turn yet: the previous signers have not finished." in waiting
+    so = _client(User.objects.get(username="so"))
+    so.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    listing = so.get("/ky-hoc-ba/chinh-ly/").content.decode()
+    assert ">Record corrections</a>" in listing  # the Sở's menu entry
+    assert "No requests are awaiting approval." in listing

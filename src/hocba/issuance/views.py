@@ -7,6 +7,8 @@ is in the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hocba.accounts.authz import can, grants_for, require
@@ -202,22 +205,72 @@ def record_chain(request: HttpRequest, code: str) -> HttpResponse:
     state = selectors.chain_state(record)
     revocation = getattr(record, "revocation", None)
     replaces = getattr(record, "replaces", None)
+    corrections = list(selectors.corrections_of(record))
+    closing = rules.record_closing_date(state.data)
+    # QĐ 1789 Điều 21: after the closing date only a correction the Sở approved lets the
+    # school revoke; the page offers the one step that can succeed today.
+    after_closing = timezone.localdate() > closing
+    decisions = [getattr(c, "decision", None) for c in corrections]
+    approved = any(d is not None and d.approved for d in decisions)
+    pending = any(d is None for d in decisions)
+    birth = state.data.get("student", {}).get("birth_date")
     return render(request, "issuance/record.html", {
         "record": record, "data": state.data, "state": state,
         "summary": services.chain_summary(state),
-        "events": selectors.events_of(record),
+        "chain": _chain_rows(state, selectors.events_of(record)),
+        "birth_date": _date_or_text(birth),
         "issue": getattr(record, "issue", None),
         "returned": getattr(record, "returned", None),
         "revocation": revocation,
         "replacement": getattr(revocation, "replacement", None) if revocation else None,
         "replaces": replaces,
-        "corrections": selectors.corrections_of(record),
+        "corrections": corrections,
         "has_artefacts": Artefacts.objects.filter(record=record).exists(),
-        "closing": rules.record_closing_date(state.data),
+        "closing": closing,
+        "may_revoke_now": not after_closing or approved,
+        "may_ask_correction": after_closing and not approved and not pending,
         "may_revoke": bool(can(request.user, Action.REVOKE_RECORDS, record)),
         "may_decide": bool(can(request.user, Action.APPROVE_CORRECTION, record)),
         "may_return": services.may_return(request.user, record, state),
     })
+
+
+def _chain_rows(state: Any, events: Any) -> list[dict[str, Any]]:
+    """One row per slot in chain order: who signed, with which certificate (named the way a
+    teacher reads it, not as an X.500 string), when; or whose turn it is."""
+    by_slot = {e.slot: e for e in events}
+    due = {s.slot for s in state.due}
+    rows = []
+    for spec in state.required:
+        event = by_slot.get(spec.slot)
+        rows.append({"label": rules.slot_label(spec.slot), "event": event,
+                     "due": spec.slot in due,
+                     "certificate": _readable_subject(event.certificate_subject)
+                     if event else ""})
+    return rows
+
+
+_RDN = re.compile(r",(?=(?:[A-Za-z]+|\d+(?:\.\d+)+)=)")
+
+
+def _readable_subject(subject: str) -> str:
+    """The subject as a teacher reads it: ``UID=CCCD:0241…,CN=Nguyễn Thanh Hiền,2.5.4.12=Giáo
+    viên,O=Trường …`` → ``Nguyễn Thanh Hiền — Giáo viên, Trường …`` (name, title, unit)."""
+    parts: dict[str, str] = {}
+    for rdn in _RDN.split(subject):
+        key, _, value = rdn.partition("=")
+        parts.setdefault(key.strip().upper(), value.replace("\\,", ",").strip())
+    name = parts.get("CN", subject)
+    rest = [v for v in (parts.get("2.5.4.12") or parts.get("TITLE"), parts.get("O"))
+            if v and v != name]
+    return f"{name} — {', '.join(rest)}" if rest else name
+
+
+def _date_or_text(value: Any) -> Any:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return value
 
 
 @login_required

@@ -8,13 +8,19 @@
   var bar = document.getElementById("tien-do-thanh");
   var text = document.getElementById("tien-do-chu");
 
+  var title = document.getElementById("tien-do-tieu-de");
+
+  // The words come from the page (data-*), so they follow the page's language.
   function show(p) {
     bar.max = p.total;
     bar.value = p.done + p.failed;
     bar.textContent = p.done + "/" + p.total;
-    text.textContent = p.done + "/" + p.total + " đã ký · " + p.failed + " lỗi · " + p.state_label;
+    text.textContent = p.done + "/" + p.total + " " + box.dataset.signedText + " · " +
+      p.failed + " " + box.dataset.failedText + " · " +
+      (p.finished ? box.dataset.doneText : p.state_label);
     if (p.finished) {
-      text.textContent += " — " + box.dataset.doneText;
+      text.className = "job-done";
+      if (title) { title.textContent = title.dataset.doneTitle; }
       // Failures are listed on the page: load it once more to show them.
       if (p.failed && box.dataset.finished !== "1") { window.location.reload(); }
     }
