@@ -6,10 +6,18 @@ file that is not a PDF are each told apart in Vietnamese.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 
 from hocba.signing import ensure_demo_pki
 from hocba.signing.pdf_incremental import PdfFile
@@ -57,6 +65,31 @@ def test_a_sealed_record_is_valid_in_every_signature(world: World, sealed: bytes
     assert checks["CBQL"].identity_number == "CCCD:027175000003"
 
 
+def test_a_sealed_record_still_verifies_after_its_ocsp_answers_expire(
+        world: World, sealed: bytes, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """The demo OCSP answers in the DSS are good for an hour. Two days later a verifier that
+    judges "now" finds no current status (hard-fail: not trusted); ``verify_pdf`` judges at
+    the seal's time-stamp, as PAdES B-LT means it to be read years later."""
+    import pyhanko_certvalidator.context as certvalidator_context
+
+    class TwoDaysLater(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> TwoDaysLater:
+            return cls.fromtimestamp(dt.datetime.now(tz).timestamp() + 2 * 86400, tz)
+
+    monkeypatch.setattr(certvalidator_context, "datetime", TwoDaysLater)
+    reader = PdfFileReader(io.BytesIO(sealed))
+    now_context = DocumentSecurityStore.read_dss(reader).as_validation_context({
+        "trust_roots": [asn1_x509.Certificate.load(world.pki.root.public_bytes(Encoding.DER))],
+        "allow_fetching": False, "revocation_mode": "hard-fail"})
+    with ThreadPoolExecutor(max_workers=1) as pool:  # pyHanko's asyncio.run, off any loop
+        naive = pool.submit(validate_pdf_signature, reader.embedded_signatures[0],
+                            now_context).result()
+    assert not naive.trusted  # "now" is past every OCSP answer's nextUpdate
+    checks = verify_pdf(sealed, anchors(world))
+    assert all(c.valid and c.trusted for c in checks), [c.reason for c in checks]
+
+
 def test_one_flipped_byte_of_page_content_is_not_intact(world: World, sealed: bytes) -> None:  # noqa: F811
     for check in verify_pdf(page_content_flipped(sealed), anchors(world)):
         assert not check.intact and not check.valid, check
@@ -91,3 +124,16 @@ def test_it_runs_where_an_event_loop_is_running(world: World, sealed: bytes) -> 
         return verify_pdf(sealed, anchors(world))
 
     assert all(c.valid for c in asyncio.run(inside()))
+
+
+def test_an_archive_time_stamp_is_checked_as_a_field_of_its_own(world: World) -> None:  # noqa: F811
+    """B-LTA: a document time-stamp over the DSS after the seal; every signature is judged at
+    the seal's time-stamp, the document time-stamp at its own."""
+    pdf = sign_chain(world, render("primary"), ["GVCN", "CBQL", "KY_PHAT_HANH"],
+                     KY_PHAT_HANH="B-LTA")
+    checks = by_field(verify_pdf(pdf, anchors(world)))
+    assert list(checks) == ["GVCN", "CBQL", "KY_PHAT_HANH", "DAU_THOI_GIAN_1"]
+    assert all(c.valid and c.intact and c.trusted for c in checks.values()), checks
+    stamp = checks["DAU_THOI_GIAN_1"]
+    assert stamp.timestamped and stamp.covers_whole_document
+    assert not checks["KY_PHAT_HANH"].covers_whole_document
