@@ -177,6 +177,12 @@ def test_the_class_then_the_whole_school_are_signed_and_sealed_in_the_browser(
     expect(gvcn.get_by_role("heading", level=1)).to_have_text(f"Ký học bạ lớp {CLASS}")
     _sign_all(gvcn, rules.GVCN)
     _wait_until_done(gvcn)
+    gvcn.get_by_role("link", name="Quay lại trang ký").click()
+    expect(gvcn.get_by_test_id(f"cho-ky-{rules.GVCN}")).to_contain_text(
+        "Bạn đã ký hết học bạ ở chỗ ký này.")
+    # Primary records have no subject slots: the GVCN who also teaches subjects sees none.
+    expect(gvcn.locator('[data-testid^="cho-ky-GVBM"]')).to_have_count(0)
+    gvcn.screenshot(path=str(shot_path("ky-hoc-ba-lop-da-ky")), full_page=True)
 
     # The principal: the whole school, one confirmation, the bar moves to the end.
     principal = open_page()

@@ -66,14 +66,28 @@ def _resume(user: Any) -> None:
         jobs.kick()
 
 
+def _label(slot: str) -> str:
+    """The slot as a teacher reads it: the subject's name, not its code."""
+    from hocba.curriculum.models import Subject
+
+    code = rules.subject_of(slot)
+    name = Subject.objects.filter(code=code).values_list("name", flat=True).first() \
+        if code else None
+    return f"Giáo viên bộ môn ({name})" if name else rules.slot_label(slot)
+
+
 def _queues(user: Any, records: list[HocBaRecord], slots: list[str]) -> list[dict[str, Any]]:
+    """One queue per slot of the user's that the records carry: a primary school's GVCN who
+    also teaches subjects signs only as GVCN (TT 27/2020 records have no subject slots)."""
     states = selectors.chain_states(records)
     queues = []
     for slot in slots:
         due = [st for st in states.values() if slot in st.due_slots]
         needs = [st for st in states.values() if any(s.slot == slot for s in st.required)]
+        if records and not needs:
+            continue
         signed = [st for st in needs if slot in st.filled]
-        queues.append({"slot": slot, "label": rules.slot_label(slot), "due": due,
+        queues.append({"slot": slot, "label": _label(slot), "due": due,
                        "signed": len(signed), "waiting": len(needs) - len(signed) - len(due)})
     return queues
 
@@ -92,6 +106,7 @@ def class_signing(request: HttpRequest, class_id: int) -> HttpResponse:
     return render(request, "issuance/signing.html", {
         "school_class": school_class, "school": school_class.school,
         "year": school_class.school_year, "queues": _queues(request.user, records, slots),
+        "has_records": bool(records),
         "school_wide": bool({rules.CBQL, rules.KY_PHAT_HANH} & set(slots)),
         "sign_url": reverse("issuance_sign_class", args=[school_class.pk])})
 
@@ -111,6 +126,7 @@ def school_signing(request: HttpRequest, school_id: int, year_id: int) -> HttpRe
                                               "so_hoc_ba": len(records)})
     return render(request, "issuance/signing.html", {
         "school": school, "year": year, "queues": _queues(request.user, records, slots),
+        "has_records": bool(records),
         "sign_url": reverse("issuance_sign_school", args=[school.pk, year.pk])})
 
 
@@ -243,7 +259,7 @@ def _chain_rows(state: Any, events: Any) -> list[dict[str, Any]]:
     rows = []
     for spec in state.required:
         event = by_slot.get(spec.slot)
-        rows.append({"label": rules.slot_label(spec.slot), "event": event,
+        rows.append({"label": _label(spec.slot), "event": event,
                      "due": spec.slot in due,
                      "certificate": _readable_subject(event.certificate_subject)
                      if event else ""})
