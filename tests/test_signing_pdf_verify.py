@@ -96,6 +96,19 @@ def test_one_flipped_byte_of_page_content_is_not_intact(world: World, sealed: by
         assert "bị sửa" in check.reason
 
 
+def test_a_changed_byte_in_a_signatures_zero_padding_is_refused(
+        world: World, sealed: bytes) -> None:  # noqa: F811
+    """/Contents (outside every /ByteRange) holds the CMS and zeros; pdfsig ignores the
+    zeros, we account for them: one changed, the seal is not valid."""
+    padding = sealed.rindex(b"00000000>")  # the last signature's /Contents: the seal's
+    tampered = bytearray(sealed)
+    tampered[padding] = ord("1")
+    checks = by_field(verify_pdf(bytes(tampered), anchors(world)))
+    assert checks["GVCN"].valid and checks["CBQL"].valid
+    seal = checks["KY_PHAT_HANH"]
+    assert seal.intact and not seal.valid and "dữ liệu lạ sau chữ ký" in seal.reason
+
+
 def test_a_record_signed_under_a_foreign_root_is_not_trusted(
         world: World, sealed: bytes, tmp_path: Path) -> None:  # noqa: F811
     foreign = ensure_demo_pki(tmp_path / "other-pki").root

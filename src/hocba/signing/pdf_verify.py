@@ -9,7 +9,9 @@ Built on pyHanko's validator, offline: nothing is fetched. A signature is valid 
   carries validation data (a DSS: the sealed record is B-LT), its revocation status is in that
   DSS — hard-fail: a sealed record without the status of a signer is not valid;
 * what was added after it is allowed by the document's MDP policy (the first teacher certifies
-  with form filling allowed: later signatures and the DSS are fine, new page content is not).
+  with form filling allowed: later signatures and the DSS are fine, new page content is not);
+* its /Contents holds the CMS and zeros only: the padding is outside every /ByteRange, so
+  this is what makes a changed byte there visible (pdfsig does not look).
 
 **Time.** A signature is judged at the time a time-stamp proves it existed: its own signature
 time-stamp (the seal's), else the earliest time-stamp of a later revision that covers it (the
@@ -31,6 +33,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
+from asn1crypto import parser as asn1_parser
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -176,12 +179,26 @@ def _check(embedded: EmbeddedPdfSignature,
         when, timestamped = getattr(status, "signer_reported_dt", None), False
     level = status.modification_level
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    problems = _problems(field, status, stamp)
+    problems = _problems(field, status, stamp) + _padding(field, embedded.pkcs7_content)
     return PdfSignatureCheck(
         field, subject_name(leaf), identity_of(leaf),
         when.astimezone(UTC) if when else None, timestamped,
         bool(status.intact), not problems, bool(status.trusted), whole,
         level.name if level is not None else None, " ".join(problems) or VALID)
+
+
+def _padding(field: str, contents: bytes) -> list[str]:
+    """/Contents is outside the /ByteRange (ISO 32000-1 §12.8.1): the CMS plus zero padding.
+    A changed padding byte changes no signature, so pdfsig cannot see it; we refuse it, so
+    that every byte of a sealed file is accounted for."""
+    try:
+        _, _, _, header, body, trailer = asn1_parser.parse(contents)
+    except ValueError:
+        return []  # no CMS to measure: the validation has said so already
+    if contents[len(header) + len(body) + len(trailer):].strip(b"\x00"):
+        return [f"Ô /Contents của chữ ký «{field}» có dữ liệu lạ sau chữ ký (phần đệm phải "
+                "toàn số 0): tệp đã bị sửa."]
+    return []
 
 
 def _problems(field: str, status: Any, stamp: Any) -> list[str]:
