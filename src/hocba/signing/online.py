@@ -47,39 +47,36 @@ class TimeStampResponse(tsp.TimeStampResp):
     ]
 
 
-class _Connection:
-    """One keep-alive HTTP connection to one origin, one request at a time."""
+class KeepAliveConnection:
+    """One kept-alive HTTP connection to one origin, one request at a time (thread-safe).
 
-    def __init__(self, url: str, timeout: float) -> None:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise OnlineServiceError(f"Địa chỉ dịch vụ «{url}» không hợp lệ.")
-        self.url, self._parts, self._timeout = url, parts, timeout
-        self._path = parts.path or "/"
+    Shared by the TSA/OCSP clients here and the remote-signing client: a server that closed
+    the kept-alive socket gets one reconnect; a second failure raises ``ConnectionError``
+    for the caller to word.
+    """
+
+    def __init__(self, parts: urllib.parse.SplitResult, timeout: float) -> None:
+        self._parts, self._timeout = parts, timeout
         self._lock = threading.Lock()
         self._connection: http.client.HTTPConnection | None = None
 
-    def post(self, body: bytes, content_type: str, accept: str) -> bytes:
-        headers = {"Content-Type": content_type, "Accept": accept}
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        """``(status, body)`` of one POST."""
         with self._lock:
             for attempt in (1, 2):  # a kept-alive socket the server closed: reconnect once
                 try:
                     connection = self._connection or self._connect()
-                    connection.request("POST", self._path, body=body, headers=headers)
+                    connection.request("POST", path, body=body, headers=headers)
                     response = connection.getresponse()
                     data = response.read()
                 except (OSError, http.client.HTTPException) as exc:
                     self._close()
                     if attempt == 2:
-                        raise OnlineServiceError(
-                            f"Không kết nối được dịch vụ «{self.url}»: {exc}") from exc
+                        raise ConnectionError(str(exc)) from exc
                     continue
                 if response.will_close:
                     self._close()
-                if response.status != 200:
-                    raise OnlineServiceError(
-                        f"Dịch vụ «{self.url}» trả lời lỗi HTTP {response.status}.")
-                return data
+                return response.status, data
         raise AssertionError("unreachable")
 
     def _connect(self) -> http.client.HTTPConnection:
@@ -93,6 +90,28 @@ class _Connection:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+class _Connection:
+    """A TSA's or OCSP responder's address: POST one DER message, get one back (HTTP 200)."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise OnlineServiceError(f"Địa chỉ dịch vụ «{url}» không hợp lệ.")
+        self.url, self._path = url, parts.path or "/"
+        self._http = KeepAliveConnection(parts, timeout)
+
+    def post(self, body: bytes, content_type: str, accept: str) -> bytes:
+        try:
+            status, data = self._http.post(
+                self._path, body, {"Content-Type": content_type, "Accept": accept})
+        except ConnectionError as exc:
+            raise OnlineServiceError(
+                f"Không kết nối được dịch vụ «{self.url}»: {exc}") from exc
+        if status != 200:
+            raise OnlineServiceError(f"Dịch vụ «{self.url}» trả lời lỗi HTTP {status}.")
+        return data
 
 
 class HttpTimestamper(TimeStamper):

@@ -13,9 +13,7 @@ answer from the provider is an error here, never an invalid record later.
 from __future__ import annotations
 
 import base64
-import http.client
 import json
-import threading
 import time
 import urllib.parse
 from collections.abc import Sequence
@@ -27,6 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from hocba.signing.backends import SigningDeclined, SigningError, SigningTimedOut
+from hocba.signing.online import KeepAliveConnection
 
 __all__ = ["RemoteSigner"]
 
@@ -149,52 +148,28 @@ class _JsonApi:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SigningError(f"Địa chỉ dịch vụ ký số từ xa «{base_url}» không hợp lệ.")
         self.base_url = base_url.rstrip("/")
-        self._parts, self._prefix = parts, parts.path.rstrip("/") + "/csc/v2/"
-        self._token, self._timeout = token, timeout
-        self._lock = threading.Lock()
-        self._connection: http.client.HTTPConnection | None = None
+        self._prefix = parts.path.rstrip("/") + "/csc/v2/"
+        self._token = token
+        self._http = KeepAliveConnection(parts, timeout)
 
     def call(self, method: str, body: dict[str, Any], *,
              authorization: str | None = None) -> dict[str, Any]:
         data = json.dumps(body).encode("utf-8")
         headers = {"Content-Type": "application/json",
                    "Authorization": authorization or f"Bearer {self._token}"}
-        with self._lock:
-            for attempt in (1, 2):  # a kept-alive socket the server closed: reconnect once
-                try:
-                    connection = self._connection or self._connect()
-                    connection.request("POST", self._prefix + method, body=data,
-                                       headers=headers)
-                    response = connection.getresponse()
-                    raw = response.read()
-                    break
-                except (OSError, http.client.HTTPException) as exc:
-                    self._close()
-                    if attempt == 2:
-                        raise SigningError(f"Không kết nối được dịch vụ ký số từ xa "
-                                           f"«{self.base_url}»: {exc}") from exc
-            if response.will_close:
-                self._close()
+        try:
+            status, raw = self._http.post(self._prefix + method, data, headers)
+        except ConnectionError as exc:
+            raise SigningError(f"Không kết nối được dịch vụ ký số từ xa "
+                               f"«{self.base_url}»: {exc}") from exc
         try:
             answer = json.loads(raw)
         except ValueError:
             answer = None
         if not isinstance(answer, dict):
             raise SigningError(f"Dịch vụ ký số từ xa «{self.base_url}» trả lời không phải JSON "
-                               f"(HTTP {response.status}).")
-        if response.status >= 400:
+                               f"(HTTP {status}).")
+        if status >= 400:
             description = answer.get("error_description") or answer.get("error") or ""
             raise SigningError(f"Dịch vụ ký số từ xa từ chối ({method}): {description}")
         return answer
-
-    def _connect(self) -> http.client.HTTPConnection:
-        kind = (http.client.HTTPSConnection if self._parts.scheme == "https"
-                else http.client.HTTPConnection)
-        self._connection = kind(self._parts.hostname or "", self._parts.port,
-                                timeout=self._timeout)
-        return self._connection
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
