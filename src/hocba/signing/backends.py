@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -62,6 +63,25 @@ def signature_algorithm(certificate: x509.Certificate) -> str:
     if isinstance(key, rsa.RSAPublicKey):
         return "rsa"
     raise SigningError("Chứng thư số dùng loại khoá chưa được hỗ trợ (chỉ ECDSA hoặc RSA).")
+
+
+def signature_matches(certificate: x509.Certificate, digest: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` is the certificate's key's signature of the SHA-256 ``digest``
+    (the inverse of ``sign_digests``). Callers check what a token or a remote service returns
+    before it goes into a record."""
+    key = certificate.public_key()
+    prehashed = utils.Prehashed(hashes.SHA256())
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, digest, ec.ECDSA(prehashed))
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, digest, padding.PKCS1v15(), prehashed)
+        else:
+            raise SigningError(
+                "Chứng thư số dùng loại khoá chưa được hỗ trợ (chỉ ECDSA hoặc RSA).")
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -51,12 +51,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from hocba.signing.backends import SignerBackend
+from hocba.signing.backends import SignerBackend, signature_matches
 from hocba.signing.cms import CmsSigner
 from hocba.signing.pades_ltv import (
     add_document_timestamp,
@@ -180,18 +177,9 @@ def _der(certificate: x509.Certificate) -> bytes:
 def _verify(certificate: x509.Certificate, digest: bytes, signature: bytes, field: str) -> None:
     """Refuse a signature that does not match (a remote service's wrong answer) before it is
     written into a record."""
-    key = certificate.public_key()
-    prehashed = utils.Prehashed(hashes.SHA256())
-    try:
-        if isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, digest, ec.ECDSA(prehashed))
-        elif isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, digest, padding.PKCS1v15(), prehashed)
-        else:
-            raise PdfSigningError("Chứng thư số dùng loại khoá chưa được hỗ trợ.")
-    except InvalidSignature as exc:
+    if not signature_matches(certificate, digest, signature):
         raise PdfSigningError(f"Chữ ký nhận về cho ô «{field}» không khớp với chứng thư số "
-                              "của người ký: không ghi vào học bạ.") from exc
+                              "của người ký: không ghi vào học bạ.")
 
 
 def prepare_pdf_signature(pdf: bytes, field: str, certificate: x509.Certificate,

@@ -20,11 +20,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from hocba.signing.backends import SigningDeclined, SigningError, SigningTimedOut
+from hocba.signing.backends import (
+    SigningDeclined,
+    SigningError,
+    SigningTimedOut,
+    signature_matches,
+)
 from hocba.signing.online import KeepAliveConnection
 
 __all__ = ["RemoteSigner"]
@@ -101,7 +104,7 @@ class RemoteSigner:
             raise SigningError(f"Dịch vụ ký số từ xa trả về {len(signatures)} chữ ký cho "
                                f"{len(digests)} giá trị băm.")
         for number, (digest, signature) in enumerate(zip(digests, signatures, strict=True), 1):
-            if not self._verifies(digest, signature):
+            if not signature_matches(self.certificate, digest, signature):
                 raise SigningError(f"Chữ ký thứ {number} do dịch vụ ký số từ xa trả về không "
                                    "khớp với chứng thư số; không dùng chữ ký nào.")
         return signatures
@@ -127,17 +130,6 @@ class RemoteSigner:
     def _sign_algo(self) -> str:
         return ECDSA_SHA256_OID if isinstance(self._public, ec.EllipticCurvePublicKey) \
             else RSA_OID
-
-    def _verifies(self, digest: bytes, signature: bytes) -> bool:
-        prehashed = utils.Prehashed(hashes.SHA256())
-        try:
-            if isinstance(self._public, ec.EllipticCurvePublicKey):
-                self._public.verify(signature, digest, ec.ECDSA(prehashed))
-            else:
-                self._public.verify(signature, digest, padding.PKCS1v15(), prehashed)
-        except (InvalidSignature, ValueError):
-            return False
-        return True
 
 
 class _JsonApi:
