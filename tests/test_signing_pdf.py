@@ -10,12 +10,11 @@ import io
 import json
 import re
 import subprocess
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from asn1crypto import x509 as asn1_x509
@@ -41,11 +40,11 @@ from hocba.signing.pdf_incremental import IncrementalUpdate, PdfFile
 from hocba.signing.pdf_objects import Name, Stream
 from hocba.signing.pki import DemoPki
 from hocba.signing.services import PkiServices
+from tests.test_signing_pki import off_the_event_loop
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 SIGNED_AT = dt.datetime(2025, 5, 30, 14, 5, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 VERIFY_URL = "http://127.0.0.1:8000/tra-cuu"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,12 +64,6 @@ class World:
     people: dict[str, Person]
     tsa: HttpTimestamper
     nssdb: Path
-
-
-def off_the_event_loop(work: Callable[[], T]) -> T:
-    """pyHanko's synchronous API calls ``asyncio.run``; browser journeys leave a loop behind."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work).result()
 
 
 @pytest.fixture(scope="module")

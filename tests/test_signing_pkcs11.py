@@ -14,11 +14,11 @@ import io
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pkcs11
 import pytest
@@ -30,10 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from pkcs11 import Attribute, CertificateType, KeyType, ObjectClass
 from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 from pkcs11.util.rsa import encode_rsa_public_key
-from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -44,6 +42,7 @@ from hocba.signing.backends import SignerBackend, SigningError
 from hocba.signing.online import HttpTimestamper
 from hocba.signing.pkcs11_signer import Pkcs11Signer
 from hocba.signing.services import PkiServices
+from tests.test_signing_pki import blank_pdf, off_the_event_loop
 
 LIBRARY = "/usr/lib/softhsm/libsofthsm2.so"  # Debian softhsm2
 TOKEN = "hocba-truong"
@@ -227,21 +226,6 @@ class BackendSigner(signers.Signer):
         return await asyncio.to_thread(lambda: self.backend.sign_digests([digest])[0])
 
 
-T = TypeVar("T")
-
-
-def off_the_event_loop(work: Callable[[], T]) -> T:
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work).result()
-
-
-def blank_pdf() -> bytes:
-    writer = PdfFileWriter()
-    content = writer.add_object(generic.StreamObject(stream_data=b""))
-    writer.insert_page(PageObject(contents=content, media_box=[0, 0, 595, 842]))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def test_a_pdf_sealed_with_the_token_validates_in_pyhanko_and_pdfsig(token: Token,

@@ -19,8 +19,10 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.validation import validate_pdf_signature
@@ -196,6 +198,15 @@ def off_the_event_loop(work: Callable[[], T]) -> T:
     leaves an event loop in the main thread, so run it in a thread of its own."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(work).result()
+
+
+def blank_pdf() -> bytes:
+    writer = PdfFileWriter()
+    content = writer.add_object(generic.StreamObject(stream_data=b""))
+    writer.insert_page(PageObject(contents=content, media_box=[0, 0, 595, 842]))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def test_a_record_signed_with_the_principals_demo_certificate_validates(

@@ -11,10 +11,10 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from asn1crypto import cms
@@ -22,10 +22,8 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
-from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -33,6 +31,7 @@ from pyhanko_certvalidator import ValidationContext
 from hocba.signing import DEMO_PKCS12_PASSWORD, DemoPki, IssuedCertificate, authority, subjects
 from hocba.signing.online import HttpTimestamper, OnlineServiceError, fetch_ocsp
 from hocba.signing.services import PkiServices
+from tests.test_signing_pki import blank_pdf, off_the_event_loop
 
 PRINCIPAL = ("Phạm Văn Hùng", "027175000003", "Hiệu trưởng")
 TEACHER = ("Lê Thị Thu", "027180000011", "Giáo viên chủ nhiệm")
@@ -216,21 +215,6 @@ def test_fetch_ocsp_refuses_an_answer_for_another_ca(services: PkiServices,
         fetch_ocsp(stranger, other.issuing, f"{services.base_url}/ocsp")
 
 
-T = TypeVar("T")
-
-
-def off_the_event_loop(work: Callable[[], T]) -> T:
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work).result()
-
-
-def blank_pdf() -> bytes:
-    writer = PdfFileWriter()
-    content = writer.add_object(generic.StreamObject(stream_data=b""))
-    writer.insert_page(PageObject(contents=content, media_box=[0, 0, 595, 842]))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def sign_b_lt(pki: DemoPki, timestamper: HttpTimestamper) -> bytes:
