@@ -29,10 +29,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             # Signers hold a personal certificate; the Phòng/Sở approve schools' seals.
             "certificates": may_somewhere(user, Action.SIGN_RECORDS),
             "certificate_approvals": may_somewhere(user, Action.APPROVE_CERTIFICATE),
-            # After the closing date the Sở decides on correction requests (issue 5 §7); the
-            # list is the Sở's only (``issuance.views.corrections``).
-            "corrections": any(g.role is Role.SO_OFFICER and g.province is not None
-                               for g in grants),
+            # After the closing date the Sở decides on correction requests (QĐ 1789 Điều 21).
+            "corrections": may_somewhere(user, Action.APPROVE_CORRECTION),
         },
         "user_roles": sorted({ROLE_LABELS[g.role] for g in grants}),
     }
