@@ -66,19 +66,15 @@ def ensure_demo_certificates(school: School, people: Iterable[Any], *,
         waiting = SigningCertificate.objects.filter(
             school=school, kind=CertificateKind.ORGANISATION, provider=Provider.DEMO,
             status=CertificateStatus.REGISTERED).first()
-        if waiting is not None:
-            approve_waiting_seal(school, waiting, at=now, report=report)
-            return registered + 1
-        who = owner_of(school)
-        issued = pki.issue_organisation(school.name, school.code)
-        certificate = prepare(who, issued.chain_path.read_bytes(), KeyHolding.PKCS12_FILE,
+        if waiting is None:
+            who = owner_of(school)
+            issued = pki.issue_organisation(school.name, school.code)
+            waiting = prepare(who, issued.chain_path.read_bytes(), KeyHolding.PKCS12_FILE,
                               str(issued.pkcs12_path.resolve().relative_to(base)),
                               provider=Provider.DEMO, at=now)
-        # Demo only: the seal counts as approved by the Phòng/Sở (CV 2088 PL1 III step 4).
-        certificate.status = CertificateStatus.APPROVED
-        certificate.decided_at = now
-        certificate.decision_reason = "PKI demo: tự duyệt cho lệnh hocba issue"
-        certificate.save()
+            waiting.save()
+        # Demo only: the Phòng/Sở demo officer approves it (CV 2088 PL1 III step 4), audited.
+        approve_waiting_seal(school, waiting, at=now, report=report)
         registered += 1
     return registered
 
