@@ -15,11 +15,16 @@ from ninja.security import django_auth
 
 from hocba.accounts.api import router as accounts_router
 from hocba.roster.api import router as roster_router
+from hocba.transparency.api import router as log_router
+from hocba.verification.api import router as verification_router
 
 api = NinjaAPI(title="hocba API", version="1", urls_namespace="api-v1", auth=django_auth,
                docs_url=None)
 api.add_router("/", accounts_router)
 api.add_router("/", roster_router)
+# Public, no log-in (issue 6): the verification of a học bạ and the transparency log.
+api.add_router("/", verification_router)
+api.add_router("/", log_router)
 
 
 @api.exception_handler(PermissionDenied)

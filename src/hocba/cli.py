@@ -341,6 +341,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_issuance_parsers(sub)
 
+    from hocba.transparency.commands import add_parsers as add_log_parsers
+
+    add_log_parsers(sub)
+
+    from hocba.verification.commands import add_parsers as add_verify_parsers
+
+    add_verify_parsers(sub)
+
     p = sub.add_parser("manage", help="lệnh quản trị Django")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("hocba.records.urls")),
     path("", include("hocba.certificates.urls")),
     path("", include("hocba.issuance.urls")),
+    path("", include("hocba.sharing.urls")),
+    path("", include("hocba.verification.urls")),
 ]
 
 handler403 = "hocba.web.views.error_403"
