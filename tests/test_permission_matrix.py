@@ -82,6 +82,8 @@ COLUMNS: dict[Action, set[str]] = {
     A.APPROVE_CORRECTION: {"school", "school_other_area", "school_other_province"},
     A.REGISTER_CERTIFICATE: {"school", "school_other_area", "school_other_province"},
     A.APPROVE_CERTIFICATE: {"school", "school_other_area", "school_other_province"},
+    # A holder shares an issued record: asked on a student's results (a record's place).
+    A.SHARE_RECORDS: {"results", "results_6B", "results_last_year", "results_other_province"},
 }
 
 # Scopes named once, as the test world lays them out.
@@ -172,8 +174,10 @@ ALLOWED: dict[Role, dict[Action, set[str]]] = {
         A.EDIT_RESULTS: {"results_math", "6A_math"},
         A.SIGN_RECORDS: {"6A_math"},  # only the subject they teach
     },
-    Role.STUDENT: {A.VIEW_STUDENT: {"student"}, A.VIEW_RESULTS: {"results", "results_math"}},
-    Role.PARENT: {A.VIEW_STUDENT: {"student"}, A.VIEW_RESULTS: {"results", "results_math"}},
+    Role.STUDENT: {A.VIEW_STUDENT: {"student"}, A.VIEW_RESULTS: {"results", "results_math"},
+                   A.SHARE_RECORDS: {"results"}},
+    Role.PARENT: {A.VIEW_STUDENT: {"student"}, A.VIEW_RESULTS: {"results", "results_math"},
+                  A.SHARE_RECORDS: {"results"}},
 }
 
 CASES = [

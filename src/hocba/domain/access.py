@@ -75,6 +75,8 @@ class Action(StrEnum):
     APPROVE_CORRECTION = "records.approve_correction"  # after closing: the Sở approves
     REGISTER_CERTIFICATE = "certificates.register"  # the school's organisation certificate
     APPROVE_CERTIFICATE = "certificates.approve"  # Phòng or Sở (QĐ 1789 Điều 7-10)
+    # The holder (student or parent) lets a verifier see their issued record (issue 6 §2).
+    SHARE_RECORDS = "records.share"
 
     @property
     def label(self) -> str:
@@ -98,6 +100,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.APPROVE_CORRECTION: "duyệt yêu cầu chỉnh lý học bạ số",
     Action.REGISTER_CERTIFICATE: "đăng ký chứng thư số của trường",
     Action.APPROVE_CERTIFICATE: "duyệt chứng thư số của trường",
+    Action.SHARE_RECORDS: "tạo mã xác minh để chia sẻ học bạ",
 }
 
 A = Action
@@ -149,8 +152,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.GVBM: frozenset(
         {A.VIEW_SCHOOL, A.VIEW_STUDENT, A.VIEW_RESULTS, A.EDIT_RESULTS, A.SIGN_RECORDS}
     ),
-    Role.STUDENT: frozenset({A.VIEW_STUDENT, A.VIEW_RESULTS}),
-    Role.PARENT: frozenset({A.VIEW_STUDENT, A.VIEW_RESULTS}),
+    Role.STUDENT: frozenset({A.VIEW_STUDENT, A.VIEW_RESULTS, A.SHARE_RECORDS}),
+    Role.PARENT: frozenset({A.VIEW_STUDENT, A.VIEW_RESULTS, A.SHARE_RECORDS}),
 }
 
 OFFICER_ROLES = frozenset({Role.BO_OFFICER, Role.SO_OFFICER, Role.PHONG_OFFICER})

@@ -1,5 +1,11 @@
-"""The holder's shared verification codes (student or parent). Owned by the portal work."""
+"""The holder's shared verification codes (student or parent)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from hocba.sharing import views
+
+urlpatterns = [
+    path("chia-se-hoc-ba/", views.home, name="sharing_home"),
+    path("chia-se-hoc-ba/<uuid:code>/tao-ma/", views.create, name="sharing_create"),
+    path("chia-se-hoc-ba/ma/<int:pk>/thu-hoi/", views.withdraw, name="sharing_withdraw"),
+]

@@ -31,6 +31,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "certificate_approvals": may_somewhere(user, Action.APPROVE_CERTIFICATE),
             # After the closing date the Sở decides on correction requests (QĐ 1789 Điều 21).
             "corrections": may_somewhere(user, Action.APPROVE_CORRECTION),
+            # The student or parent shares an issued record with a verifier (issue 6).
+            "sharing": may_somewhere(user, Action.SHARE_RECORDS),
         },
         "user_roles": sorted({ROLE_LABELS[g.role] for g in grants}),
     }
