@@ -169,6 +169,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 IMPORT_MAX_ROWS = 10_000
 
+# Public verification (issue 6; hocba.verification.api, guard, throttle). Requests per window
+# per client address and door, e.g. HOCBA_VERIFY_RATE_LIMITS="lookup=120/60,upload=20/60"
+# ("lookup=0/60" turns a door's limit off: the status benchmark).
+VERIFICATION_RATE_LIMITS = {
+    door: (int(rate.split("/")[0]), int(rate.split("/")[1]))
+    for door, _, rate in (item.partition("=") for item in
+                          os.environ.get("HOCBA_VERIFY_RATE_LIMITS", "").split(",") if item)
+}
+VERIFICATION_MAX_UPLOAD_BYTES = int(os.environ.get("HOCBA_VERIFY_MAX_UPLOAD_BYTES",
+                                                  str(5 * 1024 * 1024)))
+VERIFICATION_DEADLINE_SECONDS = float(os.environ.get("HOCBA_VERIFY_DEADLINE_SECONDS", "20"))
+VERIFICATION_UPLOAD_CONCURRENCY = int(os.environ.get("HOCBA_VERIFY_UPLOAD_CONCURRENCY", "2"))
+# Seconds a status answer is kept per (code, second factor); 0 turns it off.
+VERIFICATION_STATUS_CACHE_SECONDS = int(os.environ.get("HOCBA_VERIFY_STATUS_CACHE", "0"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
