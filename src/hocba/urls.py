@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("hocba.issuance.urls")),
     path("", include("hocba.sharing.urls")),
     path("", include("hocba.verification.urls")),
+    path("", include("hocba.transparency.urls")),
 ]
 
 handler403 = "hocba.web.views.error_403"
