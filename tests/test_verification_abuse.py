@@ -195,7 +195,7 @@ def test_every_truncation_of_an_issued_pdf_is_refused_or_failed(
     pdf, _ = issued
     # ...and cut just after each revision's %%EOF: an earlier revision is a whole PDF that
     # passes the pre-checks and reaches pyHanko (its later signatures are missing).
-    ends = [at + 6 for at in range(len(pdf)) if pdf.startswith(b"%%EOF", at)]
+    ends = [at + 6 for at in range(len(pdf)) if pdf.startswith(b"%%EOF", at)][:-1]
     cuts = [*strided_prefixes(pdf), *(pdf[:end] for end in ends), pdf[:pdf.rindex(b"%%EOF")]]
     for cut in cuts:
         got, body = upload(cut, "cat.pdf")

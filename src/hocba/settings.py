@@ -181,8 +181,6 @@ VERIFICATION_MAX_UPLOAD_BYTES = int(os.environ.get("HOCBA_VERIFY_MAX_UPLOAD_BYTE
                                                   str(5 * 1024 * 1024)))
 VERIFICATION_DEADLINE_SECONDS = float(os.environ.get("HOCBA_VERIFY_DEADLINE_SECONDS", "20"))
 VERIFICATION_UPLOAD_CONCURRENCY = int(os.environ.get("HOCBA_VERIFY_UPLOAD_CONCURRENCY", "2"))
-# Seconds a status answer is kept per (code, second factor); 0 turns it off.
-VERIFICATION_STATUS_CACHE_SECONDS = int(os.environ.get("HOCBA_VERIFY_STATUS_CACHE", "0"))
 
 LOGGING = {
     "version": 1,

@@ -21,14 +21,12 @@ below are what the OpenAPI document shows.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import threading
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import Field
@@ -163,11 +161,6 @@ def status_query(payload: Any) -> tuple[str, dt.date | None, str | None]:
     return code, birth, shared
 
 
-def _status_key(code: str, birth: dt.date | None, shared: str | None) -> str:
-    factor = f"{code}|{birth.isoformat() if birth else ''}|{shared or ''}"
-    return "verify-status:" + hashlib.sha256(factor.encode()).hexdigest()
-
-
 def _report_json(report: VerificationReport) -> bytes:
     return json.dumps(report.as_dict(), ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -200,14 +193,9 @@ def status(request: HttpRequest) -> HttpResponse:
         code, birth, shared = status_query(payload)
     except BadField as exc:
         return _refuse(str(exc))
-    seconds = getattr(settings, "VERIFICATION_STATUS_CACHE_SECONDS", 0)
-    key = _status_key(code, birth, shared) if seconds > 0 else ""
-    body = cache.get(key) if key else None
-    if body is None:
-        report = services.check_code(code, birth_date=birth, shared_code=shared, channel="api")
-        body = _report_json(report)
-        if key and not report.facts.get("ho_ten"):
-            cache.set(key, body, seconds)
+    # Not cached: an answer with the facts is an audited read of personal data, each time.
+    report = services.check_code(code, birth_date=birth, shared_code=shared, channel="api")
+    body = _report_json(report)
     response = HttpResponse(body, content_type=JSON_TYPE)
     response["Cache-Control"] = "no-store"
     return response
