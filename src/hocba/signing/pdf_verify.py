@@ -71,11 +71,34 @@ class PdfSignatureCheck:
     covers_whole_document: bool  # nothing at all was added after it
     modification_level: str | None  # pyHanko's: NONE, LTA_UPDATES, FORM_FILLING, OTHER
     reason: str  # Vietnamese
+    # The reasons split as the three verdicts (hocba.domain.verdict) need them: what breaks the
+    # document's integrity (hash, signature value, changes after it, padding, time-stamp), and
+    # what is wrong with who signed (the chain to a trusted root, the certificate's status).
+    integrity_problems: tuple[str, ...] = ()
+    trust_problems: tuple[str, ...] = ()
+    certificate_sha256: str | None = None  # of the signer's certificate (DER), hex
+    certificate_der: bytes | None = None
+
+
+@dataclass(frozen=True)
+class PdfDocumentCheck:
+    """Every signature's check, and what the document's Info dictionary says (the school is
+    the author of a học bạ PDF: ``hocba.rendering.pdf``)."""
+
+    checks: tuple[PdfSignatureCheck, ...]
+    title: str | None
+    author: str | None
 
 
 def verify_pdf(pdf: bytes, trust_anchors: Sequence[x509.Certificate]) -> list[PdfSignatureCheck]:
     """One check per signed field, in the file's order; ``PdfVerificationError`` (Vietnamese)
     when the input is not a readable PDF."""
+    return list(verify_pdf_document(pdf, trust_anchors).checks)
+
+
+def verify_pdf_document(pdf: bytes, trust_anchors: Sequence[x509.Certificate]
+                        ) -> PdfDocumentCheck:
+    """``verify_pdf`` with the document's title and author, from the same parse."""
     return _off_the_event_loop(lambda: _verify(pdf, tuple(trust_anchors)))
 
 
@@ -88,7 +111,7 @@ def _off_the_event_loop(work: Callable[[], T]) -> T:
         return pool.submit(work).result()
 
 
-def _verify(pdf: bytes, anchors: tuple[x509.Certificate, ...]) -> list[PdfSignatureCheck]:
+def _verify(pdf: bytes, anchors: tuple[x509.Certificate, ...]) -> PdfDocumentCheck:
     if not pdf.lstrip()[:5] == b"%PDF-":
         raise PdfVerificationError(
             "Không kiểm tra được chữ ký: tệp không phải là PDF (thiếu phần đầu «%PDF-»).")
@@ -126,7 +149,21 @@ def _verify(pdf: bytes, anchors: tuple[x509.Certificate, ...]) -> list[PdfSignat
     for embedded, (_, own) in zip(signatures, stamps, strict=True):
         moment = own or _proof_of_existence(embedded.signed_revision, stamps)
         checks.append(_check(embedded, partial(context_at, moment)))
-    return checks
+    title, author = _info(reader)
+    return PdfDocumentCheck(tuple(checks), title, author)
+
+
+def _info(reader: PdfFileReader) -> tuple[str | None, str | None]:
+    try:
+        info = reader.trailer_view.get("/Info")
+        if info is None:
+            return None, None
+        info = info.get_object()
+        title, author = info.get("/Title"), info.get("/Author")
+        return (str(title) if title is not None else None,
+                str(author) if author is not None else None)
+    except Exception:  # a damaged Info dictionary says nothing
+        return None, None
 
 
 def _stamp_time(embedded: EmbeddedPdfSignature) -> datetime | None:
@@ -166,8 +203,9 @@ def _check(embedded: EmbeddedPdfSignature,
         else:
             status = validate_pdf_signature(embedded, context())
     except Exception as exc:  # a CMS too damaged to validate is an invalid signature
+        reason = f"Chữ ký «{field}» hỏng, không kiểm tra được ({exc})."
         return PdfSignatureCheck(field, "", None, None, False, False, False, False, False, None,
-                                 f"Chữ ký «{field}» hỏng, không kiểm tra được ({exc}).")
+                                 reason, integrity_problems=(reason,))
     leaf = x509.load_der_x509_certificate(status.signing_cert.dump())
     stamp = getattr(status, "timestamp_validity", None)
     if embedded.sig_object_type == "/DocTimeStamp":
@@ -179,12 +217,16 @@ def _check(embedded: EmbeddedPdfSignature,
         when, timestamped = getattr(status, "signer_reported_dt", None), False
     level = status.modification_level
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    problems = _problems(field, status, stamp) + _padding(field, embedded.pkcs7_content)
+    broken, untrusted = _problems(field, status, stamp)
+    broken += _padding(field, embedded.pkcs7_content)
+    problems = broken + untrusted
     return PdfSignatureCheck(
         field, subject_name(leaf), identity_of(leaf),
         when.astimezone(UTC) if when else None, timestamped,
         bool(status.intact), not problems, bool(status.trusted), whole,
-        level.name if level is not None else None, " ".join(problems) or VALID)
+        level.name if level is not None else None, " ".join(problems) or VALID,
+        tuple(broken), tuple(untrusted), status.signing_cert.sha256.hex(),
+        status.signing_cert.dump())
 
 
 def _padding(field: str, contents: bytes) -> list[str]:
@@ -201,8 +243,10 @@ def _padding(field: str, contents: bytes) -> list[str]:
     return []
 
 
-def _problems(field: str, status: Any, stamp: Any) -> list[str]:
-    problems = []
+def _problems(field: str, status: Any, stamp: Any) -> tuple[list[str], list[str]]:
+    """(integrity problems, trust problems) of one signature."""
+    problems: list[str] = []
+    untrusted: list[str] = []
     if not status.intact:
         problems.append(f"Nội dung «{field}» đã ký bị sửa: mã băm không khớp với chữ ký.")
     elif not status.valid:
@@ -211,15 +255,16 @@ def _problems(field: str, status: Any, stamp: Any) -> list[str]:
     if not status.trusted:
         indication = status.trust_problem_indic
         detail = f" ({indication.name})" if indication is not None else ""
-        problems.append(f"Chứng thư số của «{field}» không chuỗi tới CA gốc tin cậy, đã hết "
-                        f"hạn, bị thu hồi hoặc thiếu thông tin trạng thái{detail}.")
+        untrusted.append(f"Chứng thư số của «{field}» không chuỗi tới CA gốc tin cậy, đã hết "
+                         f"hạn, bị thu hồi hoặc thiếu thông tin trạng thái{detail}.")
     if stamp is not None and not (stamp.intact and stamp.valid and stamp.trusted):
         problems.append(f"Dấu thời gian của «{field}» không hợp lệ.")
     if getattr(status, "docmdp_ok", True) is False:
         level = status.modification_level
         problems.append(f"Tệp bị thay đổi sau chữ ký «{field}» theo cách không được phép "
                         f"(mức {level.name if level is not None else 'không rõ'}).")
-    return problems
+    return problems, untrusted
 
 
-__all__ = ["PdfSignatureCheck", "PdfVerificationError", "verify_pdf"]
+__all__ = ["PdfDocumentCheck", "PdfSignatureCheck", "PdfVerificationError", "verify_pdf",
+           "verify_pdf_document"]

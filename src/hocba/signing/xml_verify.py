@@ -75,6 +75,13 @@ class XmlSignatureCheck:
     valid: bool
     reason: str  # Vietnamese
     profile: str = "xmldsig"  # or xades-bes
+    # The reasons split as the three verdicts (hocba.domain.verdict) need them: what breaks
+    # integrity (references, signature value, coverage, signing time, algorithms), and what is
+    # wrong with who signed (the chain, validity, key usage, the slot's CCCD / MA_TRUONG).
+    integrity_problems: tuple[str, ...] = ()
+    trust_problems: tuple[str, ...] = ()
+    certificate_sha256: str | None = None  # of the signer's certificate (DER), hex
+    certificate_der: bytes | None = None
 
 
 def verify_xml(xml: bytes, trust_anchors: Sequence[x509.Certificate]) -> list[XmlSignatureCheck]:
@@ -100,23 +107,28 @@ def _check(signature: Any, slot: Slot | None, root: Any, ids: Counter[str],
                         for text in signature.iterfind(f"{ds('KeyInfo')}/{ds('X509Data')}/"
                                                        f"{ds('X509Certificate')}")]
     except ValueError:
-        return XmlSignatureCheck(name, "", None, None, False,
-                                 "X509Certificate hỏng: không đọc được chứng thư số.")
+        damaged = "X509Certificate hỏng: không đọc được chứng thư số."
+        return XmlSignatureCheck(name, "", None, None, False, damaged,
+                                 integrity_problems=(damaged,))
     xades_props = signature.find(f"{ds('Object')}/{xades('QualifyingProperties')}/"
                                  f"{xades('SignedProperties')}")
     profile = "xades-bes" if xades_props is not None else "xmldsig"
     if not certificates:
-        return XmlSignatureCheck(name, "", None, None, False,
-                                 "Chữ ký không kèm chứng thư số (X509Certificate).", profile)
+        missing = "Chữ ký không kèm chứng thư số (X509Certificate)."
+        return XmlSignatureCheck(name, "", None, None, False, missing, profile,
+                                 integrity_problems=(missing,))
     leaf = _leaf(certificates)
-    when, problems = _signing_time(signature, xades_props, leaf)
-    problems += _coverage(signature, slot, ids)
-    problems += _identity(slot, leaf, root)
+    when, broken = _signing_time(signature, xades_props, leaf)
+    broken += _coverage(signature, slot, ids)
     unsafe = _unsafe(signature)
-    problems += unsafe or _integrity(signature, leaf)
-    problems += _chain(leaf, certificates, anchors, when or datetime.now(UTC))
+    broken += unsafe or _integrity(signature, leaf)
+    untrusted = _identity(slot, leaf, root)
+    untrusted += _chain(leaf, certificates, anchors, when or datetime.now(UTC))
+    problems = broken + untrusted
+    der = leaf.public_bytes(Encoding.DER)
     return XmlSignatureCheck(name, subject_name(leaf), identity_of(leaf), when, not problems,
-                             " ".join(problems) or VALID, profile)
+                             " ".join(problems) or VALID, profile, tuple(broken),
+                             tuple(untrusted), hashlib.sha256(der).hexdigest(), der)
 
 
 def _leaf(certificates: list[x509.Certificate]) -> x509.Certificate:

@@ -1,21 +1,78 @@
 """Checking a học bạ for anyone: by look-up code plus a second factor, or by its file.
 
 The contract the portal, the API and the benches build on. Every answer is a
-``hocba.domain.verdict.VerificationReport`` (three verdicts). Owned by the verification work;
-the bodies below are placeholders until it lands.
+``hocba.domain.verdict.VerificationReport`` (three verdicts, ANCHORS.md §14 item 1):
+
+* **integrity** — every signature valid and the document unchanged after the last one
+  (``hocba.verification.offline.examine``), and the file *is* the stored original: its SHA-256
+  equals the issued one (``IssuedRecord``) and the log's leaf. HCMC QĐ 1789 Điều 2:
+  verification = the signatures *and* the comparison with the copy on the state server;
+* **status** — issued, revoked (no issued replacement yet), replaced (``replaced_by``), not
+  issued (still in the chain, returned, discarded) or unknown; from the database, and for an
+  issued record confirmed by the transparency log's inclusion proof (RFC 9162 §2.1.3.2):
+  without one, INDETERMINATE/TRY_LATER;
+* **issuer** — the seal is the school's registered organisation certificate that the
+  Phòng/Sở approved (CV 2088 PL1 III: "only an approved certificate may sign issuance";
+  QĐ 1789 Điều 7–10), ``UID=MA_TRUONG`` of the record's school, chaining to a trusted root.
+
+QĐ 1789 Điều 12: valid only when all three passed. A look-up shows personal data (the
+student's name) only once the second factor matched, and that read is audited.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hmac
+from typing import Any
 
-from hocba.domain.verdict import VerificationReport
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from hocba.audit.context import acting_from, current_origin
+from hocba.audit.services import record_read
+from hocba.domain.verdict import (
+    RecordStatus,
+    SubIndication,
+    Verdict,
+    VerificationReport,
+)
+from hocba.records.models import HocBaRecord
+from hocba.records.models import RecordStatus as StoredStatus
+from hocba.verification import selectors
+from hocba.verification.models import FileCheckCache
+from hocba.verification.offline import (
+    DEFAULT_MAX_BYTES,
+    FileCheck,
+    LogAnswer,
+    Unusable,
+    examine,
+    kind_of,
+    log_answer,
+    printed_lookup_code,
+)
+from hocba.verification.selectors import related
+
+UNKNOWN_REASON = ("Không tìm thấy học bạ khớp với mã tra cứu và thông tin xác thực (ngày sinh "
+                  "hoặc mã xác thực được chia sẻ) đã nhập. Hãy kiểm tra lại mã tra cứu in trên "
+                  "học bạ và thông tin thứ hai.")
+_UNKNOWN = Verdict.indeterminate(UNKNOWN_REASON, SubIndication.SIGNED_DATA_NOT_FOUND)
+UNKNOWN_REPORT = VerificationReport(_UNKNOWN, _UNKNOWN, _UNKNOWN,
+                                    record_status=RecordStatus.UNKNOWN)
+_DUMMY_FACTOR = "0000-00-00"
+SEAL_APPROVAL_SKEW = dt.timedelta(minutes=5)  # clocks of the approver's and the sealer's
 
 
 class VerificationRefused(ValueError):
     """The input cannot be checked at all (too large, not a PDF or XML, hostile). The message
     is Vietnamese and names what is wrong; nothing is stored."""
 
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "VERIFICATION_MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES))
+
+
+# --- by look-up code ---------------------------------------------------------------------------
 
 def check_code(lookup_code: str, *, birth_date: dt.date | None = None,
                shared_code: str | None = None, channel: str = "web") -> VerificationReport:
@@ -26,11 +83,351 @@ def check_code(lookup_code: str, *, birth_date: dt.date | None = None,
     enumeration); comparisons are constant-time. Cheap enough for the status API's 500
     requests/s: no signature is validated per request (the stored original's validation is
     cached by its hash). The read is audited when it shows personal data."""
-    raise NotImplementedError
+    record = selectors.record_for_code(lookup_code)
+    if not _factor_matches(record, birth_date, shared_code):
+        return UNKNOWN_REPORT
+    assert record is not None
+    issue = related(record, "issue")
+    status, record_status, replaced_by, replaces, answer = _status(record)
+    if issue is None:
+        integrity = Verdict.failed("Học bạ chưa được phát hành nên không có bản gốc đã ký để "
+                                   "kiểm tra.", SubIndication.SIGNED_DATA_NOT_FOUND)
+        issuer = Verdict.failed("Học bạ chưa có chữ ký phát hành (con dấu số) của trường.",
+                                SubIndication.NO_SIGNING_CERTIFICATE_FOUND)
+        signatures: tuple[Any, ...] = ()
+    else:
+        xml_check, pdf_check = stored_checks(record)
+        integrity = _stored_integrity(issue, xml_check, pdf_check, answer)
+        issuer = _issuer(record, xml_check)
+        if issuer.ok:
+            issuer = _issuer(record, pdf_check)
+        signatures = tuple(pdf_check.signatures) if pdf_check else ()
+    facts = _facts(record, with_name=True)
+    _audit(record, channel, "ngay_sinh" if birth_date is not None else "ma_chia_se")
+    return VerificationReport(integrity, status, issuer, lookup_code=str(record.lookup_code),
+                              record_status=record_status, replaced_by=replaced_by,
+                              replaces=replaces, facts=facts, signatures=signatures)
 
+
+def _factor_matches(record: HocBaRecord | None, birth_date: dt.date | None,
+                    shared_code: str | None) -> bool:
+    """Constant-time comparison of the second factor (issue 6 §6); a missing record still
+    costs one comparison, so the answer's timing does not tell it apart."""
+    if birth_date is not None:
+        expected = record.student.birth_date.isoformat() if record is not None \
+            else _DUMMY_FACTOR
+        given = birth_date.isoformat() if isinstance(birth_date, dt.date) else str(birth_date)
+        return hmac.compare_digest(expected.encode(), given.encode()) and record is not None
+    if shared_code:
+        from hocba.sharing.selectors import shared_code_matches
+
+        if record is None:
+            hmac.compare_digest(b"-", shared_code.encode("utf-8", "replace"))
+            return False
+        return bool(shared_code_matches(record.pk, shared_code.strip()))
+    return False
+
+
+def _facts(record: HocBaRecord, *, with_name: bool) -> dict[str, str]:
+    """What the holder shared by giving the second factor, or what the file shows."""
+    facts = {"school_name": record.school.name, "school_code": record.school.code,
+             "school_year": record.school_year.name, "class_name": record.school_class.name}
+    if with_name:
+        facts["student_name"] = record.student.full_name
+    return facts
+
+
+def _audit(record: HocBaRecord, channel: str, factor: str) -> None:
+    """Every read of a student's personal data is audited (QĐ 1789 Điều 4 "có lưu vết")."""
+    origin = current_origin()
+    with acting_from(dataclasses.replace(origin, channel=channel)):
+        record_read(None, record, detail={"ma_tra_cuu": str(record.lookup_code),
+                                          "xac_thuc": factor, "tra_cuu_cong_khai": True})
+
+
+# --- the stored original, checked once -------------------------------------------------------
+
+def stored_checks(record: HocBaRecord) -> tuple[FileCheck | None, FileCheck | None]:
+    """The checks of the issued XML and PDF, from the cache (by their issued SHA-256), else
+    validated now from the stored bytes and cached."""
+    issue = related(record, "issue")
+    if issue is None:
+        return None, None
+    anchors, anchors_id = selectors.anchors()
+    found: list[FileCheck | None] = []
+    for kind, digest in (("xml", issue.xml_sha256), ("pdf", issue.pdf_sha256)):
+        check = selectors.cached_check(digest, anchors_id)
+        if check is None:
+            data = _stored_bytes(record, kind)
+            if data is None:
+                found.append(None)
+                continue
+            check = examine(data, anchors, max_bytes=max(len(data), 1))
+            _store(check, anchors_id)
+        found.append(check)
+    return found[0], found[1]
+
+
+def _stored_bytes(record: HocBaRecord, kind: str) -> bytes | None:
+    """The issued file as the issuance app keeps it (the XML and PDF as signed so far)."""
+    from hocba.issuance import selectors as issuance
+    from hocba.issuance.models import Artefacts
+
+    current_files = getattr(issuance, "current_files", None)
+    if current_files is not None:
+        files = current_files([record]).get(record.pk)
+        if files is None:
+            return None
+        return bytes(files.pdf if kind == "pdf" else files.xml)
+    if kind == "pdf":
+        return issuance.current_pdf(record)
+    xml = Artefacts.objects.filter(record=record).values_list("xml", flat=True).first()
+    return bytes(xml) if xml is not None else None
+
+
+def _store(check: FileCheck, anchors_id: str) -> None:
+    selectors.remember(check, anchors_id)
+    try:
+        with transaction.atomic():
+            FileCheckCache.objects.get_or_create(
+                sha256=check.sha256, anchors=anchors_id,
+                defaults={"kind": check.kind, "result": check.to_json()})
+    except IntegrityError:  # another process stored it first
+        pass
+
+
+def warm(records: Any) -> int:
+    """Validate and cache the stored originals of ``records`` (issued ones), so the first
+    look-up of each is as cheap as the next (benches, after an issuance). Returns how many."""
+    done = 0
+    for record in records:
+        if related(record, "issue") is not None:
+            stored_checks(record)
+            done += 1
+    return done
+
+
+def _stored_integrity(issue: Any, xml_check: FileCheck | None, pdf_check: FileCheck | None,
+                      answer: LogAnswer | None) -> Verdict:
+    for kind, check, digest in (("XML", xml_check, issue.xml_sha256),
+                                ("PDF", pdf_check, issue.pdf_sha256)):
+        if check is None:
+            return Verdict.indeterminate(f"Máy chủ không còn bản {kind} đã phát hành để kiểm "
+                                         "tra.", SubIndication.SIGNED_DATA_NOT_FOUND)
+        if check.sha256 != digest:
+            return Verdict.failed(f"Bản {kind} lưu trên máy chủ khác bản đã phát hành (mã băm "
+                                  "SHA-256 không khớp).", SubIndication.HASH_FAILURE)
+        if not check.integrity.ok:
+            return Verdict(check.integrity.indication,
+                           f"Bản {kind} lưu trên máy chủ: {check.integrity.reason}",
+                           check.integrity.sub_indication)
+    if answer is not None and answer.verdict.sub_indication is SubIndication.HASH_FAILURE:
+        return answer.verdict
+    return Verdict.passed("Bản gốc XML và PDF lưu trên máy chủ: mọi chữ ký đúng, không bị sửa "
+                          "sau chữ ký phát hành; mã băm khớp với bản đã phát hành"
+                          + (" và với nhật ký minh bạch." if answer is not None
+                             and answer.verdict.ok else "."))
+
+
+# --- status ---------------------------------------------------------------------------------
+
+def _date(moment: dt.datetime) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%d/%m/%Y")
+
+
+def _status(record: HocBaRecord) -> tuple[Verdict, RecordStatus, str | None, str | None,
+                                          LogAnswer | None]:
+    """(verdict, status, replaced_by, replaces, the log's answer for an issued record)."""
+    predecessor = related(record, "replaces")
+    replaces = str(predecessor.revocation.record.lookup_code) if predecessor else None
+    revocation = related(record, "revocation")
+    if revocation is not None:
+        replacement = related(revocation, "replacement")
+        new = replacement.record if replacement is not None else None
+        if new is not None and related(new, "issue") is not None:
+            return (Verdict.failed(
+                f"Học bạ đã bị thu hồi ngày {_date(revocation.revoked_at)} và được thay thế bởi "
+                f"học bạ có mã tra cứu {new.lookup_code} (QĐ 1789 Điều 21): bản này không còn "
+                "giá trị.", SubIndication.REVOKED), RecordStatus.REPLACED, str(new.lookup_code),
+                replaces, None)
+        return (Verdict.failed(
+            f"Học bạ đã bị thu hồi ngày {_date(revocation.revoked_at)} (QĐ 1789 Điều 21); học "
+            "bạ thay thế chưa được phát hành. Bản này không còn giá trị.",
+            SubIndication.REVOKED), RecordStatus.REVOKED, None, replaces, None)
+    issue = related(record, "issue")
+    if issue is None:
+        why = ("đã bị huỷ trước khi phát hành" if record.status == StoredStatus.DISCARDED
+               else "đang trong quá trình ký, chưa có chữ ký phát hành (con dấu số) của trường")
+        return (Verdict.failed(f"Học bạ chưa được phát hành: {why} (CV 2088 PL1 III bước 7).",
+                               SubIndication.GENERIC), RecordStatus.NOT_ISSUED, None, replaces,
+                None)
+    answer = _log(record, issue)
+    issued = f"Đã phát hành ngày {_date(issue.issued_at)}, còn hiệu lực"
+    if answer is None:
+        return (Verdict.indeterminate(
+            f"{issued} theo cơ sở dữ liệu, nhưng nhật ký minh bạch chưa có bằng chứng ghi nhận "
+            "việc phát hành (RFC 9162): thử lại sau ít phút.", SubIndication.TRY_LATER),
+            RecordStatus.ISSUED, None, replaces, None)
+    if not answer.verdict.ok:
+        return answer.verdict, RecordStatus.ISSUED, None, replaces, answer
+    return (Verdict.passed(f"{issued}. {answer.verdict.reason}"), RecordStatus.ISSUED, None,
+            replaces, answer)
+
+
+def _log(record: HocBaRecord, issue: Any) -> LogAnswer | None:
+    """The log's inclusion proof of the record's "issued" event, checked against the log key;
+    its leaf must carry the issued XML's and PDF's SHA-256. None when the log has no proof."""
+    try:
+        from hocba.transparency.keys import log_public_key
+        from hocba.transparency.selectors import inclusion_for
+    except ImportError:  # pragma: no cover - the log is part of the same release
+        return None
+    proof = inclusion_for(str(record.lookup_code), "issued")
+    if proof is None:
+        return None
+    answer = log_answer(proof, log_public_key(), kind="xml", digest=issue.xml_sha256,
+                        lookup_code=str(record.lookup_code))
+    if answer.verdict.ok:
+        answer = log_answer(proof, log_public_key(), kind="pdf", digest=issue.pdf_sha256,
+                            lookup_code=str(record.lookup_code))
+    if answer.verdict.sub_indication is SubIndication.HASH_FAILURE:
+        answer = LogAnswer(Verdict.failed(
+            "Bản đã phát hành trong cơ sở dữ liệu khác bản ghi trong nhật ký minh bạch: dữ liệu "
+            "đã bị sửa sau khi phát hành.", SubIndication.HASH_FAILURE), answer.event,
+            answer.lookup_code, answer.school)
+    return answer
+
+
+# --- issuer ---------------------------------------------------------------------------------
+
+def _issuer(record: HocBaRecord, check: FileCheck | None) -> Verdict:
+    """The seal: chains to a trusted root (the file's check), names the record's school, and
+    is the organisation certificate the Phòng/Sở approved for it (CV 2088 PL1 III)."""
+    from hocba.certificates.models import CertificateKind, CertificateStatus, SigningCertificate
+
+    if check is None:
+        return Verdict.indeterminate("Không có bản đã phát hành để kiểm tra con dấu số.",
+                                     SubIndication.SIGNED_DATA_NOT_FOUND)
+    if not check.chain.ok:
+        return check.chain
+    school = record.school
+    if check.seal_school != school.code:
+        return Verdict.failed(f"Con dấu số mang MA_TRUONG {check.seal_school}, không phải của "
+                              f"{school.name} (MA_TRUONG {school.code}).", SubIndication.GENERIC)
+    registered = SigningCertificate.objects.filter(
+        fingerprint=check.seal_certificate_sha256).first()
+    if registered is None:
+        return Verdict.failed(
+            f"Con dấu số không phải chứng thư số tổ chức đã đăng ký của {school.name} trong hệ "
+            "thống (CV 2088 PL1 II.2).", SubIndication.NO_CERTIFICATE_CHAIN_FOUND)
+    if (registered.kind != CertificateKind.ORGANISATION or registered.school_id != school.pk
+            or registered.school_code != school.code):
+        return Verdict.failed(f"Chứng thư số của con dấu không được đăng ký cho {school.name}.",
+                              SubIndication.GENERIC)
+    sealed_at = dt.datetime.fromisoformat(check.seal_time) if check.seal_time else None
+    approved = registered.status == CertificateStatus.APPROVED or (
+        registered.status == CertificateStatus.REVOKED and registered.decided_at is not None
+        and registered.revoked_at is not None and sealed_at is not None
+        and registered.revoked_at > sealed_at)
+    if not approved or registered.decided_at is None:
+        state = registered.get_status_display().lower()
+        return Verdict.failed(f"Chứng thư số của con dấu {school.name} {state}: chỉ chứng thư "
+                              "được Phòng/Sở GDĐT phê duyệt mới được ký phát hành (CV 2088 PL1 "
+                              "III, QĐ 1789 Điều 7–10).", SubIndication.GENERIC)
+    if sealed_at is not None and registered.decided_at > sealed_at + SEAL_APPROVAL_SKEW:
+        return Verdict.failed(f"Con dấu số được dùng ngày {_date(sealed_at)}, trước khi được "
+                              f"phê duyệt ngày {_date(registered.decided_at)}.",
+                              SubIndication.GENERIC)
+    return Verdict.passed(f"Con dấu số của {school.name} (MA_TRUONG {school.code}) đã được "
+                          f"Phòng/Sở GDĐT phê duyệt ngày {_date(registered.decided_at)} và chuỗi "
+                          "tới CA gốc tin cậy; chứng thư số của mọi người ký hợp lệ.")
+
+
+# --- by file ---------------------------------------------------------------------------------
 
 def verify_file(data: bytes, *, filename: str = "", channel: str = "web") -> VerificationReport:
     """Full validation of an uploaded PDF or XML: every signature, the XML against its XSD,
     the comparison with the stored original, and the log's inclusion proof.
     ``VerificationRefused`` when the file cannot be checked at all."""
-    raise NotImplementedError
+    if not isinstance(data, bytes | bytearray):
+        raise VerificationRefused("Cần nội dung tệp (PDF hoặc XML).")
+    data = bytes(data)
+    try:
+        kind = kind_of(data, filename, max_bytes=max_upload_bytes())
+    except Unusable as exc:
+        raise VerificationRefused(str(exc)) from exc
+    anchors, anchors_id = selectors.anchors()
+    digest = _sha(data)
+    check = selectors.cached_check(digest, anchors_id)
+    if check is None:
+        try:
+            check = examine(data, anchors, filename=filename, max_bytes=max_upload_bytes())
+        except Unusable as exc:
+            raise VerificationRefused(str(exc)) from exc
+        except (RecursionError, MemoryError) as exc:
+            raise VerificationRefused(f"Tệp «{filename or 'tải lên'}» có cấu trúc bất thường, "
+                                      "không kiểm tra được.") from exc
+    code = check.lookup_code or selectors.code_of_issued_file(kind, digest)
+    if code is None and kind == "pdf":
+        code = printed_lookup_code(data)
+    record = selectors.record_for_code(code) if code else None
+    if record is None:
+        return _report_without_record(check, code)
+    issue = related(record, "issue")
+    if issue is not None and digest == (issue.pdf_sha256 if kind == "pdf"
+                                        else issue.xml_sha256):
+        _store(check, anchors_id)  # the stored original itself: keep its check
+    else:
+        selectors.remember(check, anchors_id)
+    status, record_status, replaced_by, replaces, answer = _status(record)
+    integrity = _file_integrity(check, record, issue, answer)
+    issuer = _issuer(record, check)
+    genuine = integrity.ok
+    _audit(record, channel, f"tep_{kind}")
+    return VerificationReport(integrity, status, issuer, lookup_code=str(record.lookup_code),
+                              record_status=record_status, replaced_by=replaced_by,
+                              replaces=replaces, facts=_facts(record, with_name=genuine),
+                              signatures=tuple(check.signatures))
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_integrity(check: FileCheck, record: HocBaRecord, issue: Any,
+                    answer: LogAnswer | None) -> Verdict:
+    if not check.integrity.ok:
+        return check.integrity
+    if issue is None:
+        return check.integrity
+    stored = issue.pdf_sha256 if check.kind == "pdf" else issue.xml_sha256
+    if check.sha256 != stored:
+        return Verdict.failed(
+            f"Mọi chữ ký trong tệp đều đúng nhưng tệp khác bản gốc {check.kind.upper()} đã phát "
+            f"hành lưu trên máy chủ (QĐ 1789 Điều 2: đối chiếu với bản lưu; mã băm SHA-256 "
+            f"{check.sha256[:16]}… ≠ {stored[:16]}…).", SubIndication.HASH_FAILURE)
+    if answer is not None and answer.verdict.sub_indication is SubIndication.HASH_FAILURE:
+        return answer.verdict
+    tail = " và với nhật ký minh bạch" if answer is not None and answer.verdict.ok else ""
+    return Verdict.passed(f"{check.integrity.reason} Tệp trùng khớp với bản gốc đã phát hành "
+                          f"lưu trên máy chủ{tail} (QĐ 1789 Điều 2).")
+
+
+def _report_without_record(check: FileCheck, code: str | None) -> VerificationReport:
+    where = (f"Không có học bạ nào với mã tra cứu {code} trong cơ sở dữ liệu học bạ."
+             if code else "Không tìm thấy mã tra cứu trong tệp, và tệp không trùng với học bạ "
+                          "nào đã phát hành.")
+    status = Verdict.indeterminate(f"{where} Không xác định được trạng thái phát hành.",
+                                   SubIndication.SIGNED_DATA_NOT_FOUND)
+    issuer = check.chain if not check.chain.ok else Verdict.indeterminate(
+        f"{check.chain.reason} Học bạ không có trong cơ sở dữ liệu nên không đối chiếu được con "
+        "dấu số với danh bạ chứng thư số đã phê duyệt.", SubIndication.SIGNED_DATA_NOT_FOUND)
+    facts = {k: v for k, v in check.facts.items() if k in ("school_name", "school_year",
+                                                           "class_name")}
+    return VerificationReport(check.integrity, status, issuer, lookup_code=code,
+                              record_status=RecordStatus.UNKNOWN, facts=facts,
+                              signatures=tuple(check.signatures))
