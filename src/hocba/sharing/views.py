@@ -17,6 +17,10 @@ from hocba.domain.access import Action
 from hocba.sharing import selectors, services
 from hocba.sharing.models import SharedCode
 
+# The new code rides in the session from the POST to the one GET that shows it, then is
+# gone: a reload neither shows it again nor creates another code (POST-redirect-GET).
+_NEW = "sharing_new_code"
+
 
 def _page(request: HttpRequest, *, new: services.NewCode | None = None,
           error: str = "", status: int = 200) -> HttpResponse:
@@ -37,12 +41,18 @@ def _page(request: HttpRequest, *, new: services.NewCode | None = None,
 @login_required
 @never_cache
 def home(request: HttpRequest) -> HttpResponse:
-    return _page(request)
+    new = None
+    pending = request.session.pop(_NEW, None)
+    if pending:
+        shared = (SharedCode.objects.select_related("record")
+                  .filter(pk=pending.get("id"), created_by=request.user).first())
+        if shared is not None:
+            new = services.NewCode(shared, str(pending.get("code", "")))
+    return _page(request, new=new)
 
 
 @login_required
 @require_POST
-@never_cache  # the new code is on this page once: no cache may keep it
 def create(request: HttpRequest, code: str) -> HttpResponse:
     record = next((r for r in selectors.holder_records(request.user)
                    if str(r.lookup_code) == str(code)), None)
@@ -56,7 +66,8 @@ def create(request: HttpRequest, code: str) -> HttpResponse:
         new = services.create_code(request.user, record, days)
     except services.SharingRefused as refused:
         return _page(request, error=str(refused), status=400)
-    return _page(request, new=new)
+    request.session[_NEW] = {"id": new.shared.pk, "code": new.code}
+    return redirect("sharing_home")
 
 
 @login_required

@@ -100,21 +100,39 @@
       });
   }
 
+  // The chosen photo as something a canvas can draw. The page's CSP allows images from
+  // 'self' and data: only (no blob:), so: createImageBitmap, else a data: URL.
+  function loadPhoto(file) {
+    if (window.createImageBitmap) {
+      return window.createImageBitmap(file).then(function (bitmap) {
+        return { source: bitmap, width: bitmap.width, height: bitmap.height };
+      });
+    }
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onerror = reject;
+      reader.onload = function () {
+        var img = new Image();
+        img.onload = function () {
+          resolve({ source: img, width: img.naturalWidth, height: img.naturalHeight });
+        };
+        img.onerror = reject;
+        img.src = reader.result;
+      };
+      reader.readAsDataURL(file);
+    });
+  }
+
   function fromPhoto() {
     var file = photo.files && photo.files[0];
     if (!file) { return; }
     say("Đang đọc ảnh…");
-    var img = new Image();
-    var url = URL.createObjectURL(file);
-    img.onload = function () {
-      decode(img, img.naturalWidth, img.naturalHeight).then(function (text) {
-        URL.revokeObjectURL(url);
-        if (!text) { say("Không tìm thấy mã QR trong ảnh «" + file.name + "». Hãy chụp lại gần và rõ hơn."); return; }
-        found(text);
-      });
-    };
-    img.onerror = function () { say("Tệp «" + file.name + "» không phải ảnh đọc được."); };
-    img.src = url;
+    loadPhoto(file).then(function (image) {
+      return decode(image.source, image.width, image.height);
+    }).then(function (text) {
+      if (!text) { say("Không tìm thấy mã QR trong ảnh «" + file.name + "». Hãy chụp lại gần và rõ hơn."); return; }
+      found(text);
+    }, function () { say("Tệp «" + file.name + "» không phải ảnh đọc được."); });
   }
 
   function ready() {
