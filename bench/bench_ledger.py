@@ -11,8 +11,10 @@ confirmation stores 50 records a transaction, and the log signs one head per tra
 Then, at that size: an inclusion proof by look-up code as the API builds it
 (``selectors.inclusion_for``: the leaf, the latest head, the path's O(log n) nodes) and its
 verification; a consistency proof between two random sizes; signing a head (Ed25519 alone,
-and with storing it); and the audit of the log itself (leaves, nodes, every head's signature, root and consistency; the records step skipped, the events being synthetic). Medians of ``--repeat`` runs, wall
-and CPU (``time.process_time``) — the machine is shared, CPU is the steadier figure.
+and with storing it); and the audit of the log itself (leaves, nodes, every head's
+signature, root and consistency; the records step skipped, the events being synthetic).
+Medians of ``--repeat`` runs, wall and CPU (``time.process_time``) — the machine is shared,
+CPU is the steadier figure.
 
 ``--issue SCHOOL`` instead runs ``bench_issue.py --schools SCHOOL`` in this process with the
 log hook (``append_issued``) timed as its own bucket ``log_append`` of the split, so the
