@@ -276,7 +276,7 @@ def test_the_upload_door_refuses_other_types_and_large_files_in_vietnamese(
                         lambda data, **kw: called.append(kw["filename"]) or _report())
     page = _text(_upload(client, "hocba.docx", b"PK\x03\x04"))
     assert "Tệp «hocba.docx» không phải PDF hoặc XML" in page
-    with override_settings(VERIFICATION_UPLOAD_MAX_BYTES=1024):
+    with override_settings(VERIFICATION_MAX_UPLOAD_BYTES=1024):
         response = _upload(client, "hocba.pdf", b"%PDF-1.7\n" + b"0" * 2048)
     assert response.status_code == 400
     assert "Tệp «hocba.pdf» nặng 0.0 MB, vượt giới hạn" in _text(response)
@@ -299,15 +299,20 @@ def test_a_file_the_service_refuses_gets_its_message(
 def test_an_uploaded_file_shows_the_verdicts_and_each_signature(
         client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     report = _report(signatures=(
-        {"slot": "GVCN", "signer": "Đỗ Thị Hương", "valid": True},
-        {"slot": "KY_PHAT_HANH", "signer": "Trường Tiểu học Demo", "valid": True}))
+        {"field": "GVCN", "signer": "Đỗ Thị Hương", "valid": True, "identity": None},
+        {"field": "KY_PHAT_HANH", "signer": "UID=MST:0101,CN=Trường Tiểu học Demo,"
+         "2.5.4.12=Văn thư", "valid": False, "signing_time": "2025-06-20T02:30:00+00:00",
+         "reason": "Chữ ký không khớp nội dung."}))
     monkeypatch.setattr(services, "verify_file", lambda data, **kw: report)
     response = _upload(client, "hocba.pdf", b"%PDF-1.7\n")
     page = _text(response)
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
-    assert "Học bạ hợp lệ" in page and "Các chữ ký số" in page
+    assert "Học bạ hợp lệ" in page and "Các chữ ký số (2)" in page
     signatures = re.search(r'data-testid="chu-ky">(.*?)</ol>', page, re.S)
     assert signatures
-    assert signatures.group(1).count("<li>") == 2
-    assert "<dt>Chỗ ký</dt><dd>KY_PHAT_HANH</dd>" in signatures.group(1)
-    assert "<dt>Hợp lệ</dt><dd>Có</dd>" in signatures.group(1)
+    lines = re.findall(r'<li class="sig sig-(\w+)">(.*?)</li>', signatures.group(1), re.S)
+    assert [state for state, _ in lines] == ["passed", "failed"]
+    seal = re.sub(r"\s+", " ", lines[1][1])
+    assert "<strong>Ký phát hành (chứng thư số của trường)</strong> — không hợp lệ" in seal
+    assert "Trường Tiểu học Demo — Văn thư" in seal and "UID=" not in seal
+    assert "· 09:30 20/06/2025" in seal and "Chữ ký không khớp nội dung." in seal

@@ -8,18 +8,18 @@ from pathlib import PurePath
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
 from hocba.sharing import codes
 
-# The upload door's own limit; the verification service checks the content (issue 6 §6).
-DEFAULT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_TYPES = {".pdf": "PDF", ".xml": "XML"}
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
 
 
 def upload_max_bytes() -> int:
-    return int(getattr(settings, "VERIFICATION_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES))
+    """The service's limit (settings.VERIFICATION_MAX_UPLOAD_BYTES), checked at the door too."""
+    from hocba.verification.services import max_upload_bytes
+
+    return max_upload_bytes()
 
 
 def parse_lookup_code(value: str) -> str | None:

@@ -10,19 +10,24 @@ and an unknown code and a wrong second factor give the same page (no enumeration
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from hocba.domain.issuance import slot_label
 from hocba.domain.verdict import (
     VERDICT_TITLES,
     Indication,
     RecordStatus,
     VerificationReport,
 )
+from hocba.issuance.views import _readable_subject as readable_subject  # one reading of a DN
 from hocba.verification import services, throttle
 from hocba.verification.forms import LookupForm, UploadForm, parse_lookup_code, upload_max_bytes
 
@@ -43,14 +48,6 @@ FACT_LABELS = {
     "level": "Cấp học", "issued_at": "Phát hành lúc", "issued_on": "Ngày phát hành",
     "revoked_at": "Thu hồi lúc", "record_hash": "SHA-256 của học bạ",
 }
-SIGNATURE_LABELS = {
-    "slot": "Chỗ ký", "field": "Chữ ký", "signer": "Người ký", "subject": "Chứng thư",
-    "certificate": "Chứng thư", "signing_time": "Thời điểm ký", "time": "Thời điểm ký",
-    "valid": "Hợp lệ", "intact": "Nguyên vẹn", "trusted": "Tin cậy", "reason": "Lý do",
-    "indication": "Kết quả", "format": "Định dạng", "kind": "Loại",
-}
-
-
 def _too_many(request: HttpRequest, door: str) -> HttpResponse:
     seconds = throttle.retry_after(door)
     response = render(request, "verification/too_many.html",
@@ -68,6 +65,28 @@ def _value(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _signature_line(sig: Mapping[str, Any]) -> dict[str, Any]:
+    """One signature as a person reads it: the slot by its name, the signer by name and
+    unit (not the certificate's raw DN), the time in dd/mm/yyyy of Việt Nam."""
+    slot = sig.get("field") or sig.get("slot") or ""
+    when = sig.get("signing_time") or ""
+    if isinstance(when, str) and when:
+        try:
+            moment = dt.datetime.fromisoformat(when)
+        except ValueError:
+            pass
+        else:
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            when = f"{moment:%H:%M %d/%m/%Y}"
+    signer = str(sig.get("signer") or "")
+    valid = sig.get("valid")
+    return {"slot": slot_label(str(slot)) if slot else "", "signer": readable_subject(signer),
+            "time": when, "valid": valid, "reason": str(sig.get("reason") or ""),
+            "state": "passed" if valid is True else "failed" if valid is False
+            else "indeterminate"}
+
+
 def report_context(report: VerificationReport) -> dict[str, Any]:
     """What the result template shows: the three verdicts, the banner, the shared facts."""
     verdicts = [{
@@ -82,8 +101,7 @@ def report_context(report: VerificationReport) -> dict[str, Any]:
         overall = "invalid"
     else:
         overall = "indeterminate"  # never shown as valid (QĐ 1789 Điều 12)
-    signatures = [[(SIGNATURE_LABELS.get(k, k), _value(v)) for k, v in sig.items()]
-                  for sig in report.signatures]
+    signatures = [_signature_line(sig) for sig in report.signatures]
     return {
         "report": report, "verdicts": verdicts, "overall": overall,
         "overall_text": OVERALL[overall],
