@@ -91,6 +91,10 @@ def _issue_queued(classes: list[Any], workers: int, base_url: str) -> tuple[floa
         records[c.pk] = list(selectors.signing_records(school_class=c))
     busy = cpu = 0.0
     context = multiprocessing.get_context("fork")
+    # The worker processes live for the whole run, as ``hocba worker`` processes do: forked
+    # once, each stage's map hands every worker one drain of the queue.
+    connections.close_all()  # never share a connection with a forked child
+    pool = context.Pool(workers)
     for stage in rules.STAGE_ORDER:
         confirmations = []
         for c in classes:
@@ -102,14 +106,14 @@ def _issue_queued(classes: list[Any], workers: int, base_url: str) -> tuple[floa
                     confirmations.append((slot, c.school.code, c.name, c, due))
         for slot, _code, _name, c, due in sorted(confirmations, key=lambda t: t[:3]):
             jobs.queue(people[c.pk][slot], due, slot, school_class=c)
-        connections.close_all()  # never share a connection with a forked child
-        with context.Pool(workers) as pool:
-            for split, wall, used in pool.map(_work, range(workers)):
-                for key, value in split.items():
-                    SPLIT[key] += value
-                busy, cpu = busy + wall, cpu + used
+        for split, wall, used in pool.map(_work, range(workers), chunksize=1):
+            for key, value in split.items():
+                SPLIT[key] += value
+            busy, cpu = busy + wall, cpu + used
         left = SigningJobItem.objects.exclude(state=SigningJobItem.State.DONE).count()
         assert left == 0, f"{left} items not signed at stage {stage}"
+    pool.close()
+    pool.join()
     return busy, cpu
 
 
@@ -118,6 +122,8 @@ def main() -> int:
     parser.add_argument("--schools", nargs="*", help="school codes (default: every school)")
     parser.add_argument("--workers", type=int, default=0,
                         help="worker processes of the job queue (0: sign in this process)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="write a cProfile of the issuing (this process only) to FILE")
     add_db_arguments(parser)
     args = parser.parse_args()
 
@@ -173,6 +179,12 @@ def main() -> int:
 
     classes = list(SchoolClass.objects.filter(school__in=schools, school_year=year)
                    .select_related("school", "school_year").order_by("school__code", "name"))
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started, cpu = time.perf_counter(), time.process_time()
     if args.workers:
         busy, worker_cpu = _issue_queued(classes, args.workers, services.base_url)
@@ -181,6 +193,9 @@ def main() -> int:
         issued = sum(demo.issue_class(c, base_url=services.base_url) for c in classes)
         worker_cpu = 0.0
     wall, cpu_s = time.perf_counter() - started, time.process_time() - cpu + worker_cpu
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     if not args.workers:
         busy = wall
     services.stop()

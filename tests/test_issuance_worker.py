@@ -93,8 +93,10 @@ def test_a_worker_killed_mid_batch_resumes_and_signs_every_record_exactly_once(
                                   "issuance_signatureevent GROUP BY record_id, slot")
     assert len(per_record) == RECORDS  # none skipped
     assert {(slot, count) for _record, slot, count in per_record} == {("GVCN", 1)}  # once
-    versions = _query(database, "SELECT version, count(*) FROM issuance_artefacts "
-                                "GROUP BY version")
+    versions = _query(database, "SELECT number, count(*) FROM issuance_xmlrevision "
+                                "GROUP BY number")  # one XML and one PDF revision a record
+    assert versions == _query(database, "SELECT number, count(*) FROM issuance_pdfrevision "
+                                        "GROUP BY number")
     assert versions == [(1, RECORDS)]  # each record's artefacts carry exactly one signature
     job = _query(database, "SELECT state, done, failed, total FROM issuance_signingjob")
     assert job == [("xong", RECORDS, 0, RECORDS)]

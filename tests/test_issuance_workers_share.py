@@ -32,8 +32,10 @@ def test_two_workers_share_a_job_and_sign_every_record_exactly_once(
                                   "issuance_signatureevent GROUP BY record_id, slot")
     assert len(per_record) == RECORDS  # none skipped
     assert {(slot, count) for _record, slot, count in per_record} == {("GVCN", 1)}  # once
-    versions = _query(database, "SELECT version, count(*) FROM issuance_artefacts "
-                                "GROUP BY version")
+    versions = _query(database, "SELECT number, count(*) FROM issuance_xmlrevision "
+                                "GROUP BY number")  # one XML and one PDF revision a record
+    assert versions == _query(database, "SELECT number, count(*) FROM issuance_pdfrevision "
+                                        "GROUP BY number")
     assert versions == [(1, RECORDS)]
     items = _query(database, "SELECT state, count(*) FROM issuance_signingjobitem GROUP BY state")
     assert items == [("xong", RECORDS)]

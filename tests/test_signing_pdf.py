@@ -530,3 +530,42 @@ def test_pdfsig_22_12_doubts_a_second_signature_by_the_same_certificate(
             assert "Unknown issue with Certificate or corrupted data." in second, order
         else:  # a poppler that keeps its certificates' bytes trusts both
             assert "Certificate is Trusted." in second, (version, second)
+
+
+def test_a_parsed_file_kept_between_signatures_writes_the_same_bytes_as_reading_it_again(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``pades`` keeps the parsed file under each PDF it signed and reads only the next
+    signer's new update (``PdfFile.extended``): the files must be the same, byte for byte
+    (the same signature values replayed; only the reading differs)."""
+    from hocba.signing import pades
+
+    pdf = render("secondary")
+    fields = [f.name for f in _fields(pdf) if f.name.startswith("GVBM_")] + ["GVCN", "CBQL"]
+
+    def run(keep: int, values: list[bytes] | None) -> tuple[list[bytes], list[bytes]]:
+        monkeypatch.setattr(pades, "_DOCUMENTS", pades._Documents(keep))
+        data, files, used = pdf, [], []
+        for n, field in enumerate(fields):
+            person = world.people[field]
+            prepared = prepare_pdf_signature(data, field, person.signer.certificate,
+                                             person.signer.chain, signing_time=SIGNED_AT,
+                                             appearance=person.stamp())
+            value = values[n] if values else person.signer.sign_digests([prepared.digest])[0]
+            data = prepared.finish(value)
+            files.append(data)
+            used.append(value)
+        return files, used
+
+    extended: list[int] = []
+    original = PdfFile.extended.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[PdfFile], previous: PdfFile, data: bytes) -> PdfFile:
+        extended.append(len(data))
+        return original(cls, previous, data)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(PdfFile, "extended", classmethod(counted))
+    kept, values = run(128, None)
+    assert len(extended) == len(fields) - 1  # every signature after the first reused one
+    read, _ = run(0, values)
+    assert kept == read
+    assert [f.name for f in _fields(kept[-1]) if f.signed] == fields

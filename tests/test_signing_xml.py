@@ -416,3 +416,33 @@ def test_a_reference_outside_the_file_is_refused_without_being_fetched(
     check = verify_xml(hostile, [primary.pki.root])[1]
     assert not check.valid
     assert "không trỏ vào chính tệp" in check.reason
+
+
+def test_a_tree_kept_between_slots_signs_the_same_bytes_as_parsing_the_file_again(
+        secondary: Chain, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``xmldsig`` keeps the tree of each file it wrote and starts the record's next slot from
+    it instead of parsing the bytes again: the files must be the same, byte for byte (the
+    same Ids, times and signature values replayed; only the parsing differs)."""
+    import uuid
+
+    from hocba.signing import xmldsig
+
+    def run(keep: int, values: list[bytes] | None) -> tuple[list[bytes], list[bytes]]:
+        monkeypatch.setattr(xmldsig, "_TREES", xmldsig._ParsedTrees(keep))
+        tokens = iter(range(10_000))
+        monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=next(tokens)))
+        xml, files, used = moet.write(secondary.record), [], []
+        for minutes, (slot, signer) in enumerate(secondary.signers.items()):
+            prepared = xmldsig.prepare_xml_signature(
+                xml, slot, signer.certificate, signer.chain,
+                signing_time=secondary.start + timedelta(minutes=minutes))
+            value = values[minutes] if values else signer.sign_digests([prepared.digest])[0]
+            xml = prepared.finish(value)
+            files.append(xml)
+            used.append(value)
+        return files, used
+
+    kept, values = run(128, None)
+    parsed, _ = run(0, values)
+    assert kept == parsed
+    assert len(kept) == len(secondary.signers) and b"SignatureValue" in kept[-1]

@@ -7,12 +7,15 @@ the issue, returns, revocations and correction decisions are only ever inserted,
 artefacts of an issued record are frozen. The models refuse changes; database triggers
 (migration 0002, SQLite and PostgreSQL) refuse them for anyone who goes around the models.
 
-What changes while a record is being signed is its ``Artefacts`` row: the XML with the
-signatures so far, replaced by each signature in the same transaction as the event that
-records it (``version`` counts the signatures, so two writers cannot both succeed). The PDF
-is kept as what PAdES makes it: the unsigned rendition, then one appended incremental update
-per signature (``PdfRevision``), so a signature stores a few kilobytes, not the whole file,
-and each signer's revision stays readable as it was signed.
+While a record is being signed nothing is rewritten: its ``Artefacts`` row keeps the
+unsigned renditions, and each signature adds, in the same transaction as the event that
+records it, one ``PdfRevision`` (the incremental update PAdES appends) and one
+``XmlRevision`` (the bytes of the XML that the signature changed: its slot's NGAY_KY and
+ds:Signature, the issue date). A signature so stores a few kilobytes instead of the whole
+77 KB XML; the unique (record, number) of each revision makes a second writer of the same
+signature fail. At the seal the issued XML and both hashes are written into ``Artefacts``
+(``version`` = the signatures it holds), which is then frozen. ``selectors.current_xml`` and
+``current_pdf`` assemble a record's files as signed so far; ``issued_files`` the issued pair.
 """
 
 from __future__ import annotations
@@ -52,8 +55,10 @@ def _record_target(record: HocBaRecord) -> Target:
 
 
 class Artefacts(models.Model):
-    """The record's XML as signed so far, and its unsigned PDF (``pdf``) with the hash of the
-    PDF as signed so far (``pdf`` + its ``PdfRevision`` rows). Frozen once issued."""
+    """The record's unsigned XML and PDF as rendered (``version`` 0); at the seal ``xml`` becomes
+    the issued XML, the hashes those of the issued XML and PDF (``pdf`` + its ``PdfRevision``
+    rows) and ``version`` the number of signatures. Frozen once issued. The XML as signed so
+    far is ``xml`` with its ``XmlRevision`` rows numbered above ``version`` applied."""
 
     record = models.OneToOneField(HocBaRecord, on_delete=models.PROTECT, primary_key=True,
                                   related_name="artefacts")
@@ -102,6 +107,36 @@ class PdfRevision(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.record_id} #{self.number}"
+
+
+class XmlRevision(AppendOnly):
+    """One signature's change to the record's XML: the XML after signature ``number`` is the
+    XML before it with everything between its first ``head`` bytes and its last ``tail`` bytes
+    replaced by ``data`` (the slot's filled fields and ds:Signature, and the issue date when
+    this signature fixes it); ``xml_sha256`` is the hash of the whole XML after it."""
+
+    record = models.ForeignKey(HocBaRecord, on_delete=models.PROTECT,
+                               related_name="xml_revisions")
+    number = models.PositiveIntegerField("thứ tự chữ ký")
+    head = models.PositiveIntegerField("số byte giữ nguyên ở đầu")
+    tail = models.PositiveIntegerField("số byte giữ nguyên ở cuối")
+    data = models.BinaryField("phần XML thay vào")
+    xml_sha256 = models.CharField("SHA-256 của XML sau chữ ký", max_length=64)
+
+    class Meta:
+        ordering = ["record", "number"]
+        constraints = [models.UniqueConstraint(fields=["record", "number"],
+                                               name="one_xml_revision_per_number")]
+        verbose_name = "phần XML của một chữ ký"
+        verbose_name_plural = "phần XML của chữ ký"
+
+    def __str__(self) -> str:
+        return f"{self.record_id} #{self.number}"
+
+    def apply(self, before: bytes) -> bytes:
+        if self.head + self.tail > len(before):
+            raise ValueError("phần XML của chữ ký không khớp với bản XML trước nó")
+        return before[:self.head] + bytes(self.data) + before[len(before) - self.tail:]
 
 
 class SignatureEvent(AppendOnly):

@@ -20,6 +20,7 @@ from hocba.issuance.models import (
     Revocation,
     SignatureEvent,
     SigningJob,
+    XmlRevision,
 )
 from hocba.records.models import HocBaRecord, RecordStatus
 
@@ -89,6 +90,44 @@ def signing_records(**filters: Any) -> QuerySet[HocBaRecord]:
             .order_by("school_class__grade", "school_class__name", "student__full_name", "id"))
 
 
+@dataclass
+class Files:
+    """A record's XML and PDF as signed so far, with the hashes the database holds for them
+    (the signing path checks the bytes against them) and the signatures they carry."""
+
+    xml: bytes
+    pdf: bytes
+    xml_sha256: str
+    pdf_sha256: str
+    signatures: int
+
+
+def current_files(records: Iterable[HocBaRecord]) -> dict[int, Files]:
+    """Each record's files as signed so far, in three queries: the stored renditions (the
+    issued XML once issued), then their XML and PDF revisions applied in order."""
+    ids = [r.pk for r in records]
+    base = {record_id: (bytes(xml), bytes(pdf), xml_sha, pdf_sha, version)
+            for record_id, xml, pdf, xml_sha, pdf_sha, version in
+            Artefacts.objects.filter(record__in=ids).values_list(
+                "record_id", "xml", "pdf", "xml_sha256", "pdf_sha256", "version")}
+    xmls = {record_id: parts[0] for record_id, parts in base.items()}
+    xml_sha = {record_id: parts[2] for record_id, parts in base.items()}
+    for revision in XmlRevision.objects.filter(record__in=ids).order_by("record_id", "number"):
+        if revision.number > base[revision.record_id][4]:  # not yet in the stored XML
+            xmls[revision.record_id] = revision.apply(xmls[revision.record_id])
+            xml_sha[revision.record_id] = revision.xml_sha256
+    pdfs = {record_id: [parts[1]] for record_id, parts in base.items()}
+    pdf_sha = {record_id: parts[3] for record_id, parts in base.items()}
+    count = dict.fromkeys(base, 0)
+    for record_id, data, sha in PdfRevision.objects.filter(record__in=ids).order_by(
+            "record_id", "number").values_list("record_id", "data", "pdf_sha256"):
+        pdfs[record_id].append(bytes(data))
+        pdf_sha[record_id] = sha
+        count[record_id] += 1
+    return {record_id: Files(xmls[record_id], b"".join(pdfs[record_id]), xml_sha[record_id],
+                             pdf_sha[record_id], count[record_id]) for record_id in base}
+
+
 def current_pdfs(records: Iterable[HocBaRecord]) -> dict[int, bytes]:
     """Each record's PDF as signed so far: the unsigned rendition and its revisions."""
     ids = [r.pk for r in records]
@@ -102,6 +141,22 @@ def current_pdfs(records: Iterable[HocBaRecord]) -> dict[int, bytes]:
 
 def current_pdf(record: HocBaRecord) -> bytes | None:
     return current_pdfs([record]).get(record.pk)
+
+
+def current_xml(record: HocBaRecord) -> bytes | None:
+    """The record's XML as signed so far (the issued XML once issued); None before the first
+    signer's confirmation rendered it."""
+    files = current_files([record]).get(record.pk)
+    return files.xml if files else None
+
+
+def issued_files(record: HocBaRecord) -> tuple[bytes, bytes] | None:
+    """The issued XML and PDF of an issued record (None when it is not issued): what the
+    verifiers and exports read."""
+    if not IssuedRecord.objects.filter(record=record.pk).exists():
+        return None
+    files = current_files([record])[record.pk]
+    return files.xml, files.pdf
 
 
 def events_of(record: HocBaRecord) -> QuerySet[SignatureEvent]:

@@ -40,8 +40,9 @@ from hocba.issuance.models import (
     Revocation,
     SignatureEvent,
     SigningJobItem,
+    XmlRevision,
 )
-from hocba.issuance.selectors import ChainState, chain_state, chain_states, current_pdfs
+from hocba.issuance.selectors import ChainState, Files, chain_state, chain_states, current_files
 from hocba.records.models import HocBaRecord, RecordStatus
 from hocba.signing.backends import SignerBackend
 from hocba.transparency import services as transparency
@@ -202,46 +203,92 @@ def sign_records(actor: Any, records: Iterable[HocBaRecord], slot: str, *,
     return outcome
 
 
+def _common_prefix(a: bytes, b: bytes, limit: int) -> int:
+    """How many leading bytes ``a`` and ``b`` share (at most ``limit``): a binary search over
+    slice comparisons (memcmp), not a Python loop over 77 KB."""
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle:len(a) - low] == b[len(b) - middle:len(b) - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 @dataclass
 class _Signed:
+    """One record's slot signed: the files before and after, what to store of each (the XML's
+    changed bytes, the PDF's appended update) and the hashes. ``pdf_hash`` is the running
+    SHA-256 of the PDF before, so the new PDF's hash costs only its update."""
+
     record: HocBaRecord
-    artefacts: Artefacts
+    before: Files
     xml: bytes
     pdf: bytes
-    pdf_before: bytes
+    pdf_hash: Any
     xml_sha256: str = ""
     pdf_sha256: str = ""
+    head: int = 0
+    tail: int = 0
 
     def __post_init__(self) -> None:
-        self.xml_sha256, self.pdf_sha256 = _sha(self.xml), _sha(self.pdf)
+        old = self.before.xml
+        self.xml_sha256 = _sha(self.xml)
+        limit = min(len(old), len(self.xml))
+        self.head = _common_prefix(old, self.xml, limit)
+        self.tail = _common_suffix(old, self.xml, limit - self.head)
+        self.pdf_hash.update(self.pdf[len(self.before.pdf):])
+        self.pdf_sha256 = self.pdf_hash.hexdigest()
+
+    @property
+    def number(self) -> int:
+        return self.before.signatures + 1
+
+    @property
+    def xml_change(self) -> bytes:
+        return self.xml[self.head:len(self.xml) - self.tail]
 
 
 def _sign_chunk(actor: Any, decision: Decision, chunk: list[HocBaRecord], slot: str,
                 backend: SignerBackend, signing_time: dt.datetime, outcome: SignOutcome,
                 items: dict[int, SigningJobItem] | None, job: Any) -> None:
-    artefacts = {a.record_id: a for a in Artefacts.objects.filter(record__in=chunk).defer("pdf")}
-    pdfs = current_pdfs(chunk)
+    files = current_files(chunk)
     prepared = []
     for record in chunk:
-        current = artefacts[record.pk]
-        pdf = pdfs[record.pk]
-        if _sha(pdf) != current.pdf_sha256:
+        current = files[record.pk]
+        pdf_hash = hashlib.sha256(current.pdf)
+        if pdf_hash.hexdigest() != current.pdf_sha256:
             raise rules.IssuanceRefused(f"Bản PDF đang ký của học bạ {record.lookup_code} không "
                                         "khớp mã băm đã lưu: không ký tiếp.")
-        pair = signing_step.prepare(bytes(current.xml), pdf, slot, backend,
+        if _sha(current.xml) != current.xml_sha256:
+            raise rules.IssuanceRefused(f"Bản XML đang ký của học bạ {record.lookup_code} không "
+                                        "khớp mã băm đã lưu: không ký tiếp.")
+        pair = signing_step.prepare(current.xml, current.pdf, slot, backend,
                                     signing_time=signing_time)
-        prepared.append((record, current, pdf, pair))
+        prepared.append((record, current, pdf_hash, pair))
     # One confirmation of the key for the whole chunk (a remote signing service asks the
     # signer once per call: DOMAIN.md §3.4).
     digests = [digest for *_, pair in prepared for digest in pair.digests]
     signatures = backend.sign_digests(digests)
     signed = []
-    for n, (record, current, before, pair) in enumerate(prepared):
+    for n, (record, current, pdf_hash, pair) in enumerate(prepared):
         xml, pdf = signing_step.finish(pair, signatures[2 * n], signatures[2 * n + 1], slot=slot)
-        if not pdf.startswith(before):
+        if not pdf.startswith(current.pdf):
             raise rules.IssuanceRefused(f"Chữ ký «{rules.slot_label(slot)}» không được thêm "
                                         "vào cuối tệp PDF (cập nhật tăng dần): không lưu.")
-        signed.append(_Signed(record, current, xml, pdf, before))
+        signed.append(_Signed(record, current, xml, pdf, pdf_hash))
     _Store(actor, decision, slot, backend, signing_time, outcome, items, job).store(signed)
 
 
@@ -268,7 +315,7 @@ class _Store:
         self.seal = rules.stage_of(self.slot) is rules.Stage.SEAL
 
     def _event(self, item: _Signed) -> SignatureEvent:
-        current = item.artefacts
+        current = item.before
         return SignatureEvent(
             record=item.record, slot=self.slot, signer=self.actor,
             role=self.decision.role_label[:20], certificate=self.der,
@@ -280,8 +327,28 @@ class _Store:
     def _revision(self, item: _Signed) -> PdfRevision:
         # PAdES appends: the new PDF is the old one plus this signature's update. The unique
         # (record, number) pair makes a second writer of the same version fail.
-        return PdfRevision(record=item.record, number=item.artefacts.version + 1,
-                           data=item.pdf[len(item.pdf_before):], pdf_sha256=item.pdf_sha256)
+        return PdfRevision(record=item.record, number=item.number,
+                           data=item.pdf[len(item.before.pdf):], pdf_sha256=item.pdf_sha256)
+
+    @staticmethod
+    def _xml_revision(item: _Signed) -> XmlRevision:
+        # Only the bytes this signature changed (its slot, the issue date): a few KB, not the
+        # whole XML; unique (record, number) like the PDF's.
+        return XmlRevision(record=item.record, number=item.number, head=item.head,
+                           tail=item.tail, data=item.xml_change, xml_sha256=item.xml_sha256)
+
+    @staticmethod
+    def _issued_xml(items: list[_Signed]) -> None:
+        """At the seal the issued XML and the final hashes go into the record's artefacts
+        (then frozen by the triggers), only from the rendition they were signed on."""
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE issuance_artefacts SET xml = %s, xml_sha256 = %s, pdf_sha256 = %s, "
+                "version = %s WHERE record_id = %s AND version < %s",
+                [(i.xml, i.xml_sha256, i.pdf_sha256, i.number, i.record.pk, i.number)
+                 for i in items])
+            if cursor.rowcount != len(items):
+                raise IntegrityError("artefacts changed meanwhile")
 
     def _issue(self, item: _Signed, event: SignatureEvent) -> IssuedRecord:
         return IssuedRecord(record=item.record, issued_at=self.signing_time,
@@ -300,18 +367,10 @@ class _Store:
 
     def _all(self, signed: list[_Signed]) -> None:
         PdfRevision.objects.bulk_create([self._revision(i) for i in signed])
-        # One statement, many rows (Django's bulk_update writes a CASE over every blob, which
-        # cost 70 ms a chunk); each row still only from the version it was signed on.
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "UPDATE issuance_artefacts SET xml = %s, xml_sha256 = %s, pdf_sha256 = %s, "
-                "version = %s WHERE record_id = %s AND version = %s",
-                [(i.xml, i.xml_sha256, i.pdf_sha256, i.artefacts.version + 1, i.record.pk,
-                  i.artefacts.version) for i in signed])
-            if cursor.rowcount != len(signed):
-                raise IntegrityError("artefacts changed meanwhile")
+        XmlRevision.objects.bulk_create([self._xml_revision(i) for i in signed])
         events = SignatureEvent.objects.bulk_create([self._event(i) for i in signed])
         if self.seal:
+            self._issued_xml(signed)
             transparency.append_issued(IssuedRecord.objects.bulk_create(
                 [self._issue(i, e) for i, e in zip(signed, events, strict=True)]))
         if self.items is not None:
@@ -321,19 +380,15 @@ class _Store:
                 lease_until=None)
 
     def _one(self, item: _Signed) -> bool:
-        record, current = item.record, item.artefacts
+        record = item.record
         try:
             with transaction.atomic():
-                changed = Artefacts.objects.filter(record=record.pk,
-                                                   version=current.version).update(
-                    xml=item.xml, xml_sha256=item.xml_sha256, pdf_sha256=item.pdf_sha256,
-                    version=current.version + 1)
-                if changed != 1:
-                    raise IntegrityError("artefacts changed meanwhile")
                 self._revision(item).save()
+                self._xml_revision(item).save()
                 event = self._event(item)
                 event.save()
                 if self.seal:
+                    self._issued_xml([item])
                     self._issue(item, event).save()
                     transparency.append_issued([self._issue(item, event)])
                 if self.items is not None and record.pk in self.items:

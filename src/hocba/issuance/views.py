@@ -304,8 +304,7 @@ def current_pdf(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def current_xml(request: HttpRequest, code: str) -> HttpResponse:
     record = _record(request, code)
-    artefacts = Artefacts.objects.filter(record=record).first()
-    body = bytes(artefacts.xml) if artefacts else signing_step.render(record)[0]
+    body = selectors.current_xml(record) or signing_step.render(record)[0]
     record_read(request.user, record, detail={"xem_ban_ky": "xml",
                                               "ma_tra_cuu": str(record.lookup_code)})
     response = HttpResponse(body, content_type="application/xml")

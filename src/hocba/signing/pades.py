@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -132,6 +134,7 @@ class PreparedPdfSignature:
     _signed_attributes: bytes
     earlier_certificates: tuple[x509.Certificate, ...] = ()
     validated: frozenset[bytes] = frozenset()
+    _document: PdfFile | None = None
 
     def finish(self, signature: bytes, *, timestamper: Timestamper | None = None,
                revocation: RevocationFetcher | None = None) -> bytes:
@@ -146,6 +149,8 @@ class PreparedPdfSignature:
             token = timestamper.timestamp(hashlib.sha256(signature).digest())
         contents = self._signer.signed_data(self._signed_attributes, signature, token)
         signed = self._placeholder.fill(contents, f"ở ô «{self.field}»")
+        if self.level == "B-B" and self._document is not None:
+            _DOCUMENTS.keep(signed, self._document)  # the record's next signer starts here
         if token is not None and self.level in ("B-LT", "B-LT-AFTER", "B-LTA"):
             assert timestamper is not None
             tsa = list(remember_tsa_certificates(timestamper, token))
@@ -200,7 +205,7 @@ def prepare_pdf_signature(pdf: bytes, field: str, certificate: x509.Certificate,
     level = _check_level(level or default_level(field))
     if signing_time.tzinfo is None:
         raise PdfSigningError("Thời điểm ký phải có múi giờ.")
-    document, acroform_ref, form, fields, target = _open(pdf, field)
+    document, acroform_ref, form, fields, target = _open(pdf, field, _DOCUMENTS.take(pdf))
     earlier: list[x509.Certificate] = []
     if level in ("B-LT", "B-LT-AFTER", "B-LTA"):
         for other in fields:
@@ -214,7 +219,7 @@ def prepare_pdf_signature(pdf: bytes, field: str, certificate: x509.Certificate,
         data = validation_data(revocation or RevocationFetcher(), found)
         with_dss = add_validation_data(document, certificates=data.certificates,
                                        ocsp_responses=data.ocsp_responses, crls=data.crls)
-        document, acroform_ref, form, fields, target = _open(with_dss, field)
+        document, acroform_ref, form, fields, target = _open(with_dss, field, document)
         validated = frozenset(_der(c) for c in found)
     mdp = docmdp_level(document)
     if mdp == 1:
@@ -266,15 +271,45 @@ def prepare_pdf_signature(pdf: bytes, field: str, certificate: x509.Certificate,
     attributes = signer.signed_attributes(placeholder.byte_range_digest())
     return PreparedPdfSignature(field, level, hashlib.sha256(attributes).digest(), certificate,
                                 tuple(chain), placeholder, signer, attributes, tuple(earlier),
-                                validated)
+                                validated, document)
 
 
-def _open(pdf: bytes, field: str) -> tuple[PdfFile, Ref | None, dict[Name, Any],
-                                           list[SignatureField], SignatureField]:
+class _Documents:
+    """The parsed file under each PDF this process signed last (B-B), found again by the
+    signed bytes: the record's next signature reads only the update it added
+    (``PdfFile.extended``), not the whole cross-reference chain and signature fields again.
+    Looked up by length and last bytes, then compared whole (an exact match or nothing)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._files: OrderedDict[tuple[int, bytes], tuple[bytes, PdfFile]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, signed: bytes, document: PdfFile) -> None:
+        with self._lock:
+            self._files[len(signed), signed[-64:]] = (signed, document)
+            while len(self._files) > self.size:
+                self._files.popitem(last=False)
+
+    def take(self, pdf: bytes) -> PdfFile | None:
+        with self._lock:
+            found = self._files.pop((len(pdf), pdf[-64:]), None)
+        if found is None or found[0] != pdf:
+            return None
+        return found[1]
+
+
+_DOCUMENTS = _Documents(128)  # a confirmation is up to 50 records; two workers interleave
+
+
+def _open(pdf: bytes, field: str, previous: PdfFile | None = None
+          ) -> tuple[PdfFile, Ref | None, dict[Name, Any], list[SignatureField],
+                     SignatureField]:
     """The file, its /AcroForm (reference and dictionary), its signature fields and the
-    unsigned ``field`` to sign; refused by name otherwise."""
+    unsigned ``field`` to sign; refused by name otherwise. ``previous``: a parsed earlier
+    revision of ``pdf`` whose work is reused."""
     try:
-        document = PdfFile(pdf)
+        document = PdfFile.extended(previous, pdf) if previous is not None else PdfFile(pdf)
         acroform_ref, form = acroform(document)
         fields = list(signature_fields(document, form))
     except PdfSyntaxError as exc:

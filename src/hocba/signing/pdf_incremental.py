@@ -107,9 +107,44 @@ class PdfFile:
         self._objstm: dict[int, list[tuple[int, int]]] = {}
         self._read_chain(self.startxref)
 
+    @classmethod
+    def extended(cls, previous: PdfFile, data: bytes) -> PdfFile:
+        """``data``, which is ``previous.data`` followed by incremental updates: only the new
+        cross-reference sections are read; the older ones, and the objects ``previous``
+        already looked up that no new section replaces, are taken over (bytes before a
+        ``%%EOF`` never change, ISO 32000-1 §7.5.6). Falls back to reading ``data`` whole."""
+        if not (len(data) > len(previous.data) and data.startswith(previous.data)):
+            return cls(data)
+        self = cls.__new__(cls)
+        self.data = data
+        found = list(_STARTXREF.finditer(data[-2048:]))
+        if not found:
+            raise PdfSyntaxError("Tệp không phải PDF hợp lệ: thiếu «startxref».")
+        self.startxref = int(found[-1].group(1))
+        self._sections = []
+        self._entries = {}
+        self.trailer = {}
+        self.uses_xref_stream = False
+        self._cache = {}
+        self._objstm = {}
+        if not self._read_chain(self.startxref, previous=previous):
+            return cls(data)  # the new sections do not lead back to the previous chain
+        new: set[int] = set()
+        for section in self._sections[:len(self._sections) - len(previous._sections)]:
+            if isinstance(section, dict):
+                new.update(section)
+            else:
+                new.update(range(section[0], section[0] + section[1]))
+        self._entries = {n: e for n, e in previous._entries.items() if n not in new}
+        self._cache = {n: v for n, v in previous._cache.items() if n not in new}
+        self._objstm = {n: v for n, v in previous._objstm.items() if n not in new}
+        return self
+
     # -- cross-reference chain --
 
-    def _read_chain(self, offset: int) -> None:
+    def _read_chain(self, offset: int, previous: PdfFile | None = None) -> bool:
+        """Index the sections from ``offset`` back; with ``previous``, stop where its chain
+        starts and take its sections (True if the chain led there)."""
         seen: set[int] = set()
         first = True
         pending: list[int] = [offset]
@@ -118,6 +153,10 @@ class PdfFile:
             if offset in seen:
                 raise PdfSyntaxError("Tệp PDF hỏng: bảng xref tự tham chiếu vòng.")
             seen.add(offset)
+            if previous is not None and offset == previous.startxref and not pending \
+                    and not first:
+                self._sections.extend(previous._sections)
+                return True
             if self.data.startswith(b"xref", offset):
                 trailer = self._read_table(offset)
             else:
@@ -133,6 +172,7 @@ class PdfFile:
             prev = trailer.get(_N("Prev"))
             if isinstance(prev, int):
                 pending.append(prev)
+        return previous is None
 
     def _read_table(self, offset: int) -> dict[Name, Any]:
         pos = offset + 4

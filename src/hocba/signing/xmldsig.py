@@ -48,7 +48,9 @@ record's MA_TRUONG>; the certificate must be valid at the signing time (TT 15/20
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -107,6 +109,7 @@ class PreparedXmlSignature:
     _root: Any = field(repr=False)
     _signed_info: bytes = field(repr=False)
     _value: Any = field(repr=False)
+    _written: bytes | None = field(default=None, repr=False)
 
     def finish(self, signature: bytes) -> bytes:
         """The whole file with this slot signed. ``signature`` is what the backend returned
@@ -127,8 +130,44 @@ class PreparedXmlSignature:
             raise SigningError(
                 f"Chữ ký nhận được cho chỗ «{self.slot}» không khớp với chứng thư số của người "
                 f"ký: thiết bị hoặc dịch vụ ký đã dùng khoá khác. Học bạ chưa được ký.") from exc
+        if self._written is not None:
+            _TREES.forget(self._written)  # finished again: that tree no longer matches it
         self._value.text = b64(value)
-        return DECLARATION + etree.tostring(self._root, encoding="UTF-8") + b"\n"
+        self._written = DECLARATION + etree.tostring(self._root, encoding="UTF-8") + b"\n"
+        _TREES.keep(self._written, self._root)
+        return self._written
+
+
+class _ParsedTrees:
+    """The trees of the last XML files this process wrote, by their exact bytes: the next slot
+    of the same record (the next confirmation, the same worker) starts from the tree instead
+    of parsing 77 KB again. A tree is the one those bytes were serialised from, so it is
+    what parsing them gives (no comments or PIs, as ``safe.parse`` drops them); it is taken
+    out when used, since preparing a signature changes it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._trees: OrderedDict[bytes, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, data: bytes, root: Any) -> None:
+        with self._lock:
+            self._trees[data] = root
+            while len(self._trees) > self.size:
+                self._trees.popitem(last=False)
+
+    def forget(self, data: bytes) -> None:
+        with self._lock:
+            self._trees.pop(data, None)
+
+    def take(self, data: bytes) -> Any:
+        with self._lock:
+            return self._trees.pop(data, None)
+
+
+# A confirmation signs up to 50 records (``issuance.services.CHUNK``); two workers interleave
+# classes. ~0.5 MB a tree.
+_TREES = _ParsedTrees(128)
 
 
 def prepare_xml_signature(xml: bytes, slot: str, certificate: x509.Certificate,
@@ -148,7 +187,9 @@ def prepare_xml_signature(xml: bytes, slot: str, certificate: x509.Certificate,
             f"{vietnam_time(certificate.not_valid_before_utc)} – "
             f"{vietnam_time(certificate.not_valid_after_utc)}; TT 15/2025/TT-BKHCN Phụ lục II).")
     try:
-        root = safe.parse(xml)
+        root = _TREES.take(xml) if isinstance(xml, bytes) else None
+        if root is None:
+            root = safe.parse(xml)
         moet_profile = profile_of(root)
     except MoetXmlError as exc:
         raise XmlSigningError(f"Không ký được: tệp học bạ bị từ chối.\n{exc}") from exc
