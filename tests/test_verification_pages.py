@@ -6,8 +6,9 @@ three PASSED (HCMC QĐ 1789 Điều 12), INDETERMINATE never styled as valid, th
 link, one answer for an unknown code and a wrong second factor, the 429 page, no-store
 results, CSRF, the upload door's size and type checks. The second half runs the real
 ``hocba.verification.services`` on records the demo issues (genuine, revoked, replaced,
-tampered upload); it skips while that service is still the skeleton's placeholder.
+tampered upload).
 """
+# ruff: noqa: F811  (the demo database and PKI fixtures of test_issuance, imported by name)
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from hocba.domain.verdict import (
     VerificationReport,
 )
 from hocba.verification import services
+from tests.test_issuance import db_demo, demo_db, pki_services  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -316,3 +318,85 @@ def test_an_uploaded_file_shows_the_verdicts_and_each_signature(
     assert "<strong>Ký phát hành (chứng thư số của trường)</strong> — không hợp lệ" in seal
     assert "Trường Tiểu học Demo — Văn thư" in seal and "UID=" not in seal
     assert "· 09:30 20/06/2025" in seal and "Chữ ký không khớp nội dung." in seal
+
+
+# --- the real service, on records the demo issues ----------------------------------------------
+
+@pytest.fixture
+def issued(db_demo: Any) -> Any:
+    from tests.test_sharing import issue_demo_student_record
+
+    return issue_demo_student_record(db_demo.base_url)
+
+
+def _birth(record: Any) -> str:
+    return f"{record.student.birth_date:%d/%m/%Y}"
+
+
+def _states(page: str) -> dict[str, str]:
+    states = {}
+    for key in ("integrity", "status", "issuer"):
+        found = re.search(r'verdict-(\w+)"', _verdict_block(page, key))
+        assert found, key
+        states[key] = found.group(1)
+    return states
+
+
+def test_an_issued_record_passes_and_its_name_shows_only_with_the_right_factor(
+        client: Client, issued: Any) -> None:
+    page = _text(_post(client, ma=str(issued.lookup_code), ngay_sinh=_birth(issued)))
+    assert _states(page) == {"integrity": "passed", "status": "passed", "issuer": "passed"}
+    assert page.count(">Đạt</span>") == 3 and "Học bạ hợp lệ" in page
+    assert issued.student.full_name in page and issued.school.name in page
+    wrong = _post(client, ma=str(issued.lookup_code), ngay_sinh="01/01/2000")
+    assert wrong.status_code == 404
+    for private in (issued.student.full_name, issued.school.name, "ket-qua-integrity"):
+        assert private not in _text(wrong)
+
+
+def test_a_revoked_record_fails_and_once_replaced_links_to_its_replacement(
+        client: Client, issued: Any, db_demo: Any) -> None:
+    from hocba.issuance import demo
+    from hocba.issuance import services as issuance_services
+    from tests.test_issuance import _principal
+
+    june = dt.datetime(2025, 6, 20, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    replacement = issuance_services.revoke_and_replace(
+        _principal(issued.school_class), issued, "Sai ngày sinh", now=june)
+    page = _text(_post(client, ma=str(issued.lookup_code), ngay_sinh=_birth(issued)))
+    assert _states(page)["status"] == "failed"
+    assert "Học bạ không hợp lệ" in page and "Học bạ hợp lệ" not in page
+    assert "xem học bạ thay thế" not in page  # the replacement is not issued yet
+
+    assert demo.issue_class(issued.school_class, base_url=db_demo.base_url,
+                            records=[replacement]) == 1
+    page = _text(_post(client, ma=str(issued.lookup_code), ngay_sinh=_birth(issued)))
+    block = _verdict_block(page, "status")
+    assert 'verdict-failed"' in block
+    assert f'href="/tra-cuu?ma={replacement.lookup_code}"' in block
+    new = _text(_post(client, ma=str(replacement.lookup_code), ngay_sinh=_birth(issued)))
+    assert "Học bạ hợp lệ" in new
+    assert f"Học bạ này thay thế học bạ có mã tra cứu {issued.lookup_code}." in new
+
+
+def test_an_uploaded_original_passes_and_a_tampered_copy_fails(
+        client: Client, issued: Any) -> None:
+    from hocba.issuance import selectors
+    from hocba.issuance.models import Artefacts
+
+    pdf = selectors.current_pdf(issued)
+    assert pdf is not None
+    response = _upload(client, "hocba.pdf", pdf)
+    page = _text(response)
+    assert response.status_code == 200, page
+    assert _states(page) == {"integrity": "passed", "status": "passed", "issuer": "passed"}
+    assert page.count('<li class="sig sig-passed">') >= 3
+    assert "Ký phát hành (chứng thư số của trường)</strong> — hợp lệ" in page
+
+    xml = bytes(Artefacts.objects.get(record=issued).xml)
+    name = issued.student.full_name.encode()
+    tampered = xml.replace(name, name[:-1] + (b"X" if name[-1:] != b"X" else b"Y"), 1)
+    assert tampered != xml
+    page = _text(_upload(client, "hocba.xml", tampered))
+    assert _states(page)["integrity"] == "failed"
+    assert "Học bạ không hợp lệ" in page and "Học bạ hợp lệ" not in page
