@@ -172,3 +172,32 @@ def test_the_checkpoint_url_serves_the_latest_signed_head_as_a_note(client: Any)
     head = TreeHead.from_checkpoint(text)
     assert head.size == 5 and head.verify(keys.log_public_key())
     assert text.startswith(f"{keys.log_origin()}\n5\n")
+
+
+# --- the log key and the command line ---------------------------------------------------------
+
+def test_the_demo_log_key_is_generated_once_beside_the_pki_and_a_configured_one_must_exist(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(keys.LOG_KEY_ENV)
+    monkeypatch.setenv("HOCBA_VAR", str(tmp_path))
+    first = keys.log_public_key()
+    path = tmp_path / "pki" / "log-key.pem"
+    assert path.exists() and path.stat().st_mode & 0o777 == 0o600
+    keys._load.cache_clear()
+    assert keys.log_public_key() == first  # read back, not generated again
+    monkeypatch.setenv(keys.LOG_KEY_ENV, str(tmp_path / "missing.pem"))
+    with pytest.raises(keys.LogKeyError, match="Không tìm thấy khoá nhật ký"):
+        keys.log_private_key()
+
+
+def test_the_hocba_log_commands_are_wired() -> None:
+    from hocba.cli import build_parser
+    from hocba.transparency import commands
+
+    parser = build_parser()
+    assert parser.parse_args(["log", "audit"]).func is commands.cmd_audit
+    args = parser.parse_args(["log", "proof", "6f1c6c2e-1b1f-4d7e-9a43-6f2ad0f1e001",
+                              "--event", "revoked"])
+    assert (args.func, args.event, args.needs_django) == (commands.cmd_proof, "revoked", True)
+    assert parser.parse_args(["log", "checkpoint"]).func is commands.cmd_checkpoint
+    assert parser.parse_args(["log", "backfill"]).func is commands.cmd_backfill
