@@ -45,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     pending = request.session.pop(_NEW, None)
     if pending:
         shared = (SharedCode.objects.select_related("record")
-                  .filter(pk=pending.get("id"), created_by=request.user).first())
+                  .filter(pk=pending.get("id"), created_by=request.user.pk).first())
         if shared is not None:
             new = services.NewCode(shared, str(pending.get("code", "")))
     return _page(request, new=new)
