@@ -233,10 +233,19 @@ def test_a_phone_scans_the_printed_qr_and_sees_three_passed_verdicts(
 
 def test_a_photo_of_the_qr_is_the_fallback_when_there_is_no_camera(
         open_page: Any, base_url: str, issued_world: IssuedWorld, tmp_path: Path) -> None:
-    photo = tmp_path / "qr.png"
-    qr_code(issued_world.qr_text).save(str(photo), scale=8, border=4)
+    # A QR that is not our verification address is shown, never followed.
+    foreign = tmp_path / "khac.png"
+    elsewhere = f"https://example.com/tra-cuu?ma={issued_world.record.lookup_code}"
+    qr_code(elsewhere).save(str(foreign), scale=8, border=4)
     page = open_page(**PHONE)
     page.goto(f"{base_url}/tra-cuu/quet")
+    page.get_by_label("Hoặc chọn ảnh chụp mã QR").set_input_files(str(foreign))
+    expect(page.get_by_test_id("trang-thai-quet")).to_have_text(
+        f"Mã QR này không phải mã tra cứu học bạ: «{elsewhere}». Hãy quét mã QR in trên học bạ.")
+    assert page.url == f"{base_url}/tra-cuu/quet"
+
+    photo = tmp_path / "qr.png"
+    qr_code(issued_world.qr_text).save(str(photo), scale=8, border=4)
     page.get_by_label("Hoặc chọn ảnh chụp mã QR").set_input_files(str(photo))
     page.wait_for_url(f"{base_url}/tra-cuu?ma={issued_world.record.lookup_code}")
     expect(page.get_by_test_id("da-quet")).to_be_visible()
