@@ -60,8 +60,8 @@ def _issue(args: argparse.Namespace) -> int:
 
     original = bench_issue.setup_django
 
-    def setup(parsed: argparse.Namespace, name: str) -> None:
-        original(parsed, name)
+    def setup(args: argparse.Namespace, sqlite_name: str) -> None:
+        original(args, sqlite_name)
         from hocba.transparency import services as log
 
         bench_issue._timed(log, "append_issued", "log_append")
