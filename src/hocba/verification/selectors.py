@@ -1,28 +1,55 @@
-"""Reads for verification: a record and what decides its status, in one query; the cached
+"""Reads for verification: a record and what decides its verdicts, in one query; the cached
 check of a stored file; the trust anchors, read once per process."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import F
 
 from hocba.issuance.models import IssuedRecord
 from hocba.records.models import HocBaRecord
 from hocba.verification.models import FileCheckCache
 from hocba.verification.offline import FileCheck, anchors_fingerprint
 
-# Everything the three verdicts read, joined: the student (the second factor, the name), the
-# school, year and class (facts), the issue and its seal event, the revocation and its
-# replacement's issue, and the predecessor this record replaces.
-_STATUS = ("student", "school", "school_year", "school_class", "issue", "issue__seal",
-           "revocation", "revocation__replacement__record",
-           "revocation__replacement__record__issue", "replaces__revocation__record")
+
+@dataclass(frozen=True)
+class Found:
+    """A record and everything its three verdicts read, from one query: the student (the
+    second factor, the name), school, year and class (facts), its issue, its revocation and
+    whether its replacement is issued, and the record it replaces."""
+
+    record: HocBaRecord
+    issue_id: int | None
+    issued_at: dt.datetime | None
+    xml_sha256: str | None
+    pdf_sha256: str | None
+    revoked_at: dt.datetime | None
+    replacement_code: str | None
+    replacement_issued: bool
+    predecessor_code: str | None
+
+    @property
+    def issued(self) -> bool:
+        return self.issue_id is not None
+
+
+_FIELDS = ("id", "lookup_code", "status", "school_id", "student__full_name",
+           "student__student_code", "student__birth_date", "school__code", "school__name",
+           "school__province_id", "school__area_id", "school_year__name", "school_class__name")
+_ANNOTATIONS = {"v_issue": "issue__id", "v_issued_at": "issue__issued_at",
+                "v_xml": "issue__xml_sha256", "v_pdf": "issue__pdf_sha256",
+                "v_revoked_at": "revocation__revoked_at",
+                "v_replacement": "revocation__replacement__record__lookup_code",
+                "v_replacement_issue": "revocation__replacement__record__issue__id",
+                "v_predecessor": "replaces__revocation__record__lookup_code"}
 
 
 def parse_code(lookup_code: Any) -> uuid.UUID | None:
@@ -33,11 +60,39 @@ def parse_code(lookup_code: Any) -> uuid.UUID | None:
         return None
 
 
-def record_for_code(lookup_code: Any) -> HocBaRecord | None:
+def find(lookup_code: Any) -> Found | None:
+    """The record with this look-up code and what decides its verdicts, in one query (no
+    ordering, no canonical JSON: the status API asks this hundreds of times a second)."""
     code = parse_code(lookup_code)
     if code is None:
         return None
-    return HocBaRecord.objects.select_related(*_STATUS).filter(lookup_code=code).first()
+    record = (HocBaRecord.objects.order_by()
+              .select_related("student", "school", "school_year", "school_class")
+              .only(*_FIELDS)
+              .annotate(**{name: F(path) for name, path in _ANNOTATIONS.items()})
+              .filter(lookup_code=code).first())
+    if record is None:
+        return None
+    values = record.__dict__
+
+    def code_of(name: str) -> str | None:
+        return str(values[name]) if values[name] is not None else None
+
+    return Found(record, values["v_issue"], values["v_issued_at"], values["v_xml"],
+                 values["v_pdf"], values["v_revoked_at"], code_of("v_replacement"),
+                 values["v_replacement_issue"] is not None, code_of("v_predecessor"))
+
+
+def registered_certificate(fingerprint: str | None) -> dict[str, Any] | None:
+    """The registration of the certificate with this SHA-256 fingerprint (certificates app)."""
+    from hocba.certificates.models import SigningCertificate
+
+    if not fingerprint:
+        return None
+    found = (SigningCertificate.objects.order_by().filter(fingerprint=fingerprint)
+             .values("kind", "school_id", "school_code", "status", "decided_at", "revoked_at")
+             .first())
+    return dict(found) if found is not None else None
 
 
 def code_of_issued_file(kind: str, digest: str) -> str | None:
@@ -46,14 +101,6 @@ def code_of_issued_file(kind: str, digest: str) -> str | None:
     found = IssuedRecord.objects.filter(**{column: digest}).values_list(
         "record__lookup_code", flat=True).first()
     return str(found) if found is not None else None
-
-
-def related(obj: Any, name: str) -> Any:
-    """A reverse one-to-one (``record.issue``, ``.revocation``…) or None."""
-    try:
-        return getattr(obj, name)
-    except ObjectDoesNotExist:
-        return None
 
 
 # --- trust anchors ---------------------------------------------------------------------------

@@ -24,13 +24,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hmac
+import time
+from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from hocba.audit import services as audit
 from hocba.audit.context import acting_from, current_origin
-from hocba.audit.services import record_read
+from hocba.audit.models import AuditEvent
 from hocba.domain.verdict import (
     RecordStatus,
     SubIndication,
@@ -51,7 +54,6 @@ from hocba.verification.offline import (
     log_answer,
     printed_lookup_code,
 )
-from hocba.verification.selectors import related
 
 UNKNOWN_REASON = ("Không tìm thấy học bạ khớp với mã tra cứu và thông tin xác thực (ngày sinh "
                   "hoặc mã xác thực được chia sẻ) đã nhập. Hãy kiểm tra lại mã tra cứu in trên "
@@ -83,36 +85,81 @@ def check_code(lookup_code: str, *, birth_date: dt.date | None = None,
     enumeration); comparisons are constant-time. Cheap enough for the status API's 500
     requests/s: no signature is validated per request (the stored original's validation is
     cached by its hash). The read is audited when it shows personal data."""
-    record = selectors.record_for_code(lookup_code)
-    if not _factor_matches(record, birth_date, shared_code):
+    recalled = _recall(lookup_code, birth_date, shared_code)
+    if recalled is not None:
+        _audit(recalled[0], channel, "ngay_sinh")
+        return recalled[1]
+    found = selectors.find(lookup_code)
+    if not _factor_matches(found, birth_date, shared_code):
         return UNKNOWN_REPORT
-    assert record is not None
-    issue = related(record, "issue")
-    status, record_status, replaced_by, replaces, answer = _status(record)
-    if issue is None:
+    assert found is not None
+    record = found.record
+    status, record_status, replaced_by, replaces, answer = _status(found)
+    if not found.issued:
         integrity = Verdict.failed("Học bạ chưa được phát hành nên không có bản gốc đã ký để "
                                    "kiểm tra.", SubIndication.SIGNED_DATA_NOT_FOUND)
         issuer = Verdict.failed("Học bạ chưa có chữ ký phát hành (con dấu số) của trường.",
                                 SubIndication.NO_SIGNING_CERTIFICATE_FOUND)
         signatures: tuple[Any, ...] = ()
     else:
-        xml_check, pdf_check = stored_checks(record)
-        integrity = _stored_integrity(issue, xml_check, pdf_check, answer)
-        issuer = _issuer(record, xml_check)
-        if issuer.ok:
-            issuer = _issuer(record, pdf_check)
+        xml_check, pdf_check = stored_checks(found)
+        integrity = _stored_integrity(found, xml_check, pdf_check, answer)
+        issuer = _issuer(record, xml_check, pdf_check)
         signatures = tuple(pdf_check.signatures) if pdf_check else ()
     facts = _facts(record, with_name=True)
     _audit(record, channel, "ngay_sinh" if birth_date is not None else "ma_chia_se")
-    return VerificationReport(integrity, status, issuer, lookup_code=str(record.lookup_code),
-                              record_status=record_status, replaced_by=replaced_by,
-                              replaces=replaces, facts=facts, signatures=signatures)
+    report = VerificationReport(integrity, status, issuer, lookup_code=str(record.lookup_code),
+                                record_status=record_status, replaced_by=replaced_by,
+                                replaces=replaces, facts=facts, signatures=signatures)
+    _remember(lookup_code, birth_date, shared_code, record, report)
+    return report
 
 
-def _factor_matches(record: HocBaRecord | None, birth_date: dt.date | None,
+# Answers to a matched date of birth, kept a few seconds in this process
+# (VERIFICATION_STATUS_CACHE_SECONDS; 0 turns it off, as under pytest): a QR scanned by a
+# queue of employers, or the 500 requests/s of the status benchmark, cost one audit INSERT
+# instead of ~10 ms of queries. Only after the factor matched (a wrong factor and an unknown
+# code still take the same uncached path: no timing oracle); never for a shared code (the
+# holder may withdraw it). A revocation shows within that many seconds; each read is still
+# audited.
+_ANSWERS: OrderedDict[tuple[str, str], tuple[float, HocBaRecord, VerificationReport]] = \
+    OrderedDict()
+_ANSWERS_SIZE = 10_000
+
+
+def _answer_key(lookup_code: str, birth_date: dt.date | None,
+                shared_code: str | None) -> tuple[str, str] | None:
+    if shared_code or not isinstance(birth_date, dt.date) or \
+            getattr(settings, "VERIFICATION_STATUS_CACHE_SECONDS", 0) <= 0:
+        return None
+    return str(lookup_code).strip().lower(), birth_date.isoformat()
+
+
+def _recall(lookup_code: str, birth_date: dt.date | None,
+            shared_code: str | None) -> tuple[HocBaRecord, VerificationReport] | None:
+    key = _answer_key(lookup_code, birth_date, shared_code)
+    found = _ANSWERS.get(key) if key else None
+    if found is None or found[0] < time.monotonic():
+        return None
+    return found[1], found[2]
+
+
+def _remember(lookup_code: str, birth_date: dt.date | None, shared_code: str | None,
+              record: HocBaRecord, report: VerificationReport) -> None:
+    key = _answer_key(lookup_code, birth_date, shared_code)
+    if key is None:
+        return
+    expires = time.monotonic() + settings.VERIFICATION_STATUS_CACHE_SECONDS
+    _ANSWERS[key] = (expires, record, report)
+    while len(_ANSWERS) > _ANSWERS_SIZE:
+        _ANSWERS.popitem(last=False)
+
+
+def _factor_matches(found: selectors.Found | None, birth_date: dt.date | None,
                     shared_code: str | None) -> bool:
     """Constant-time comparison of the second factor (issue 6 §6); a missing record still
     costs one comparison, so the answer's timing does not tell it apart."""
+    record = found.record if found is not None else None
     if birth_date is not None:
         expected = record.student.birth_date.isoformat() if record is not None \
             else _DUMMY_FACTOR
@@ -138,34 +185,37 @@ def _facts(record: HocBaRecord, *, with_name: bool) -> dict[str, str]:
 
 
 def _audit(record: HocBaRecord, channel: str, factor: str) -> None:
-    """Every read of a student's personal data is audited (QĐ 1789 Điều 4 "có lưu vết")."""
+    """Every read of a student's personal data is audited (QĐ 1789 Điều 4 "có lưu vết"); the
+    school's place is given, so the log's scope costs no query."""
     origin = current_origin()
+    school = record.school
     with acting_from(dataclasses.replace(origin, channel=channel)):
-        record_read(None, record, detail={"ma_tra_cuu": str(record.lookup_code),
-                                          "xac_thuc": factor, "tra_cuu_cong_khai": True})
+        audit.record(AuditEvent.Kind.READ, "xem", obj=record,
+                     scope=(school.pk, school.province_id, school.area_id),
+                     detail={"ma_tra_cuu": str(record.lookup_code), "xac_thuc": factor,
+                             "tra_cuu_cong_khai": True})
 
 
 # --- the stored original, checked once -------------------------------------------------------
 
-def stored_checks(record: HocBaRecord) -> tuple[FileCheck | None, FileCheck | None]:
+def stored_checks(found: selectors.Found) -> tuple[FileCheck | None, FileCheck | None]:
     """The checks of the issued XML and PDF, from the cache (by their issued SHA-256), else
     validated now from the stored bytes and cached."""
-    issue = related(record, "issue")
-    if issue is None:
+    if not found.issued:
         return None, None
     anchors, anchors_id = selectors.anchors()
-    found: list[FileCheck | None] = []
-    for kind, digest in (("xml", issue.xml_sha256), ("pdf", issue.pdf_sha256)):
-        check = selectors.cached_check(digest, anchors_id)
+    checks: list[FileCheck | None] = []
+    for kind, digest in (("xml", found.xml_sha256), ("pdf", found.pdf_sha256)):
+        check = selectors.cached_check(str(digest), anchors_id)
         if check is None:
-            data = _stored_bytes(record, kind)
+            data = _stored_bytes(found.record, kind)
             if data is None:
-                found.append(None)
+                checks.append(None)
                 continue
             check = examine(data, anchors, max_bytes=max(len(data), 1))
             _store(check, anchors_id)
-        found.append(check)
-    return found[0], found[1]
+        checks.append(check)
+    return checks[0], checks[1]
 
 
 def _stored_bytes(record: HocBaRecord, kind: str) -> bytes | None:
@@ -201,16 +251,17 @@ def warm(records: Any) -> int:
     look-up of each is as cheap as the next (benches, after an issuance). Returns how many."""
     done = 0
     for record in records:
-        if related(record, "issue") is not None:
-            stored_checks(record)
+        found = selectors.find(record.lookup_code)
+        if found is not None and found.issued:
+            stored_checks(found)
             done += 1
     return done
 
 
-def _stored_integrity(issue: Any, xml_check: FileCheck | None, pdf_check: FileCheck | None,
-                      answer: LogAnswer | None) -> Verdict:
-    for kind, check, digest in (("XML", xml_check, issue.xml_sha256),
-                                ("PDF", pdf_check, issue.pdf_sha256)):
+def _stored_integrity(found: selectors.Found, xml_check: FileCheck | None,
+                      pdf_check: FileCheck | None, answer: LogAnswer | None) -> Verdict:
+    for kind, check, digest in (("XML", xml_check, found.xml_sha256),
+                                ("PDF", pdf_check, found.pdf_sha256)):
         if check is None:
             return Verdict.indeterminate(f"Máy chủ không còn bản {kind} đã phát hành để kiểm "
                                          "tra.", SubIndication.SIGNED_DATA_NOT_FOUND)
@@ -237,34 +288,30 @@ def _date(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y")
 
 
-def _status(record: HocBaRecord) -> tuple[Verdict, RecordStatus, str | None, str | None,
-                                          LogAnswer | None]:
+def _status(found: selectors.Found) -> tuple[Verdict, RecordStatus, str | None, str | None,
+                                             LogAnswer | None]:
     """(verdict, status, replaced_by, replaces, the log's answer for an issued record)."""
-    predecessor = related(record, "replaces")
-    replaces = str(predecessor.revocation.record.lookup_code) if predecessor else None
-    revocation = related(record, "revocation")
-    if revocation is not None:
-        replacement = related(revocation, "replacement")
-        new = replacement.record if replacement is not None else None
-        if new is not None and related(new, "issue") is not None:
+    record, replaces = found.record, found.predecessor_code
+    if found.revoked_at is not None:
+        when = _date(found.revoked_at)
+        if found.replacement_code is not None and found.replacement_issued:
             return (Verdict.failed(
-                f"Học bạ đã bị thu hồi ngày {_date(revocation.revoked_at)} và được thay thế bởi "
-                f"học bạ có mã tra cứu {new.lookup_code} (QĐ 1789 Điều 21): bản này không còn "
-                "giá trị.", SubIndication.REVOKED), RecordStatus.REPLACED, str(new.lookup_code),
+                f"Học bạ đã bị thu hồi ngày {when} và được thay thế bởi học bạ có mã tra cứu "
+                f"{found.replacement_code} (QĐ 1789 Điều 21): bản này không còn giá trị.",
+                SubIndication.REVOKED), RecordStatus.REPLACED, found.replacement_code,
                 replaces, None)
         return (Verdict.failed(
-            f"Học bạ đã bị thu hồi ngày {_date(revocation.revoked_at)} (QĐ 1789 Điều 21); học "
-            "bạ thay thế chưa được phát hành. Bản này không còn giá trị.",
-            SubIndication.REVOKED), RecordStatus.REVOKED, None, replaces, None)
-    issue = related(record, "issue")
-    if issue is None:
+            f"Học bạ đã bị thu hồi ngày {when} (QĐ 1789 Điều 21); học bạ thay thế chưa được "
+            "phát hành. Bản này không còn giá trị.", SubIndication.REVOKED),
+            RecordStatus.REVOKED, None, replaces, None)
+    if not found.issued or found.issued_at is None:
         why = ("đã bị huỷ trước khi phát hành" if record.status == StoredStatus.DISCARDED
                else "đang trong quá trình ký, chưa có chữ ký phát hành (con dấu số) của trường")
         return (Verdict.failed(f"Học bạ chưa được phát hành: {why} (CV 2088 PL1 III bước 7).",
                                SubIndication.GENERIC), RecordStatus.NOT_ISSUED, None, replaces,
                 None)
-    answer = _log(record, issue)
-    issued = f"Đã phát hành ngày {_date(issue.issued_at)}, còn hiệu lực"
+    answer = _log(found)
+    issued = f"Đã phát hành ngày {_date(found.issued_at)}, còn hiệu lực"
     if answer is None:
         return (Verdict.indeterminate(
             f"{issued} theo cơ sở dữ liệu, nhưng nhật ký minh bạch chưa có bằng chứng ghi nhận "
@@ -276,73 +323,97 @@ def _status(record: HocBaRecord) -> tuple[Verdict, RecordStatus, str | None, str
             replaces, answer)
 
 
-def _log(record: HocBaRecord, issue: Any) -> LogAnswer | None:
+# Inclusion proofs already verified in this process, by (look-up code, XML and PDF SHA-256).
+# The log is append-only (RFC 9162 §2.1.4: every later head is consistent with the one the
+# proof was checked against), so an "issued" leaf once proven stays in the log: re-checking
+# it on every look-up would cost four queries and a signature for the same answer. Only
+# successes are kept; a revocation is read from the database on every request.
+_PROVEN: OrderedDict[tuple[str, str, str], LogAnswer] = OrderedDict()
+_PROVEN_SIZE = 100_000
+
+
+def _log(found: selectors.Found) -> LogAnswer | None:
     """The log's inclusion proof of the record's "issued" event, checked against the log key;
     its leaf must carry the issued XML's and PDF's SHA-256. None when the log has no proof."""
-    try:
-        from hocba.transparency.keys import log_public_key
-        from hocba.transparency.selectors import inclusion_for
-    except ImportError:  # pragma: no cover - the log is part of the same release
-        return None
-    proof = inclusion_for(str(record.lookup_code), "issued")
+    from hocba.transparency.keys import log_public_key
+    from hocba.transparency.selectors import inclusion_for
+
+    code = str(found.record.lookup_code)
+    key = (code, str(found.xml_sha256), str(found.pdf_sha256))
+    known = _PROVEN.get(key)
+    if known is not None:
+        return known
+    proof = inclusion_for(code, "issued")
     if proof is None:
         return None
-    answer = log_answer(proof, log_public_key(), kind="xml", digest=issue.xml_sha256,
-                        lookup_code=str(record.lookup_code))
+    answer = log_answer(proof, log_public_key(), kind="xml", digest=str(found.xml_sha256),
+                        lookup_code=code)
     if answer.verdict.ok:
-        answer = log_answer(proof, log_public_key(), kind="pdf", digest=issue.pdf_sha256,
-                            lookup_code=str(record.lookup_code))
+        answer = log_answer(proof, log_public_key(), kind="pdf", digest=str(found.pdf_sha256),
+                            lookup_code=code)
     if answer.verdict.sub_indication is SubIndication.HASH_FAILURE:
-        answer = LogAnswer(Verdict.failed(
+        return LogAnswer(Verdict.failed(
             "Bản đã phát hành trong cơ sở dữ liệu khác bản ghi trong nhật ký minh bạch: dữ liệu "
             "đã bị sửa sau khi phát hành.", SubIndication.HASH_FAILURE), answer.event,
             answer.lookup_code, answer.school)
+    if answer.verdict.ok:
+        _PROVEN[key] = answer
+        while len(_PROVEN) > _PROVEN_SIZE:
+            _PROVEN.popitem(last=False)
     return answer
 
 
 # --- issuer ---------------------------------------------------------------------------------
 
-def _issuer(record: HocBaRecord, check: FileCheck | None) -> Verdict:
-    """The seal: chains to a trusted root (the file's check), names the record's school, and
+def _issuer(record: HocBaRecord, *checks: FileCheck | None) -> Verdict:
+    """The seal: chains to a trusted root (the files' checks), names the record's school, and
     is the organisation certificate the Phòng/Sở approved for it (CV 2088 PL1 III)."""
-    from hocba.certificates.models import CertificateKind, CertificateStatus, SigningCertificate
+    from hocba.certificates.models import CertificateKind, CertificateStatus
 
-    if check is None:
+    if not checks or any(check is None for check in checks):
         return Verdict.indeterminate("Không có bản đã phát hành để kiểm tra con dấu số.",
                                      SubIndication.SIGNED_DATA_NOT_FOUND)
-    if not check.chain.ok:
-        return check.chain
+    present = [check for check in checks if check is not None]
+    for check in present:
+        if not check.chain.ok:
+            return check.chain
     school = record.school
-    if check.seal_school != school.code:
-        return Verdict.failed(f"Con dấu số mang MA_TRUONG {check.seal_school}, không phải của "
-                              f"{school.name} (MA_TRUONG {school.code}).", SubIndication.GENERIC)
-    registered = SigningCertificate.objects.filter(
-        fingerprint=check.seal_certificate_sha256).first()
+    for check in present:
+        if check.seal_school != school.code:
+            return Verdict.failed(f"Con dấu số mang MA_TRUONG {check.seal_school}, không phải "
+                                  f"của {school.name} (MA_TRUONG {school.code}).",
+                                  SubIndication.GENERIC)
+    seals = {check.seal_certificate_sha256 for check in present}
+    if len(seals) != 1:
+        return Verdict.failed("Bản XML và bản PDF mang hai con dấu số khác nhau.",
+                              SubIndication.GENERIC)
+    check = present[-1]
+    registered = selectors.registered_certificate(check.seal_certificate_sha256)
     if registered is None:
         return Verdict.failed(
             f"Con dấu số không phải chứng thư số tổ chức đã đăng ký của {school.name} trong hệ "
             "thống (CV 2088 PL1 II.2).", SubIndication.NO_CERTIFICATE_CHAIN_FOUND)
-    if (registered.kind != CertificateKind.ORGANISATION or registered.school_id != school.pk
-            or registered.school_code != school.code):
+    if (registered["kind"] != CertificateKind.ORGANISATION
+            or registered["school_id"] != school.pk or registered["school_code"] != school.code):
         return Verdict.failed(f"Chứng thư số của con dấu không được đăng ký cho {school.name}.",
                               SubIndication.GENERIC)
     sealed_at = dt.datetime.fromisoformat(check.seal_time) if check.seal_time else None
-    approved = registered.status == CertificateStatus.APPROVED or (
-        registered.status == CertificateStatus.REVOKED and registered.decided_at is not None
-        and registered.revoked_at is not None and sealed_at is not None
-        and registered.revoked_at > sealed_at)
-    if not approved or registered.decided_at is None:
-        state = registered.get_status_display().lower()
+    decided_at, revoked_at = registered["decided_at"], registered["revoked_at"]
+    status = registered["status"]
+    approved = status == CertificateStatus.APPROVED or (
+        status == CertificateStatus.REVOKED and decided_at is not None
+        and revoked_at is not None and sealed_at is not None and revoked_at > sealed_at)
+    if not approved or decided_at is None:
+        state = str(CertificateStatus(status).label).lower()
         return Verdict.failed(f"Chứng thư số của con dấu {school.name} {state}: chỉ chứng thư "
                               "được Phòng/Sở GDĐT phê duyệt mới được ký phát hành (CV 2088 PL1 "
                               "III, QĐ 1789 Điều 7–10).", SubIndication.GENERIC)
-    if sealed_at is not None and registered.decided_at > sealed_at + SEAL_APPROVAL_SKEW:
+    if sealed_at is not None and decided_at > sealed_at + SEAL_APPROVAL_SKEW:
         return Verdict.failed(f"Con dấu số được dùng ngày {_date(sealed_at)}, trước khi được "
-                              f"phê duyệt ngày {_date(registered.decided_at)}.",
-                              SubIndication.GENERIC)
+                              f"phê duyệt ngày {_date(decided_at)}.", SubIndication.GENERIC)
     return Verdict.passed(f"Con dấu số của {school.name} (MA_TRUONG {school.code}) đã được "
-                          f"Phòng/Sở GDĐT phê duyệt ngày {_date(registered.decided_at)} và chuỗi "
-                          "tới CA gốc tin cậy; chứng thư số của mọi người ký hợp lệ.")
+                          f"Phòng/Sở GDĐT phê duyệt ngày {_date(decided_at)} và chuỗi tới CA "
+                          "gốc tin cậy; chứng thư số của mọi người ký hợp lệ.")
 
 
 # --- by file ---------------------------------------------------------------------------------
@@ -372,17 +443,16 @@ def verify_file(data: bytes, *, filename: str = "", channel: str = "web") -> Ver
     code = check.lookup_code or selectors.code_of_issued_file(kind, digest)
     if code is None and kind == "pdf":
         code = printed_lookup_code(data)
-    record = selectors.record_for_code(code) if code else None
-    if record is None:
+    found = selectors.find(code) if code else None
+    if found is None:
         return _report_without_record(check, code)
-    issue = related(record, "issue")
-    if issue is not None and digest == (issue.pdf_sha256 if kind == "pdf"
-                                        else issue.xml_sha256):
+    record = found.record
+    if found.issued and digest == (found.pdf_sha256 if kind == "pdf" else found.xml_sha256):
         _store(check, anchors_id)  # the stored original itself: keep its check
     else:
         selectors.remember(check, anchors_id)
-    status, record_status, replaced_by, replaces, answer = _status(record)
-    integrity = _file_integrity(check, record, issue, answer)
+    status, record_status, replaced_by, replaces, answer = _status(found)
+    integrity = _file_integrity(check, found, answer)
     issuer = _issuer(record, check)
     genuine = integrity.ok
     _audit(record, channel, f"tep_{kind}")
@@ -398,13 +468,11 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_integrity(check: FileCheck, record: HocBaRecord, issue: Any,
+def _file_integrity(check: FileCheck, found: selectors.Found,
                     answer: LogAnswer | None) -> Verdict:
-    if not check.integrity.ok:
+    if not check.integrity.ok or not found.issued:
         return check.integrity
-    if issue is None:
-        return check.integrity
-    stored = issue.pdf_sha256 if check.kind == "pdf" else issue.xml_sha256
+    stored = str(found.pdf_sha256 if check.kind == "pdf" else found.xml_sha256)
     if check.sha256 != stored:
         return Verdict.failed(
             f"Mọi chữ ký trong tệp đều đúng nhưng tệp khác bản gốc {check.kind.upper()} đã phát "
