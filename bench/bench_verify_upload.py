@@ -17,7 +17,11 @@ timed, in this process, on:
 * ``primary-pdf-warm`` — the same file uploaded again: its check is cached by SHA-256;
 * ``primary-xml-cold``, ``secondary-pdf-cold`` (sixteen signatures), ``secondary-xml-cold``;
 * ``tampered-pdf-cold`` — one flipped byte of page content (found by the printed look-up
-  code through ``pdftotext``).
+  code through ``pdftotext``);
+* ``check-code`` / ``check-code-wrong-factor`` — for comparison, ``check_code`` in process on
+  the issued records (the stored originals' checks cached, the API's short answer cache off):
+  the per-request work behind the status API (``bench_verify_status.py`` measures it under
+  ``wrk``).
 
 Prints one JSON line per case: median, p90, min and max wall ms, median CPU ms
 (``time.process_time``), the load average and the CPU count; ``--profile`` prints cProfile's
@@ -116,6 +120,36 @@ def measure(label: str, data: bytes, runs: int, *, cold: bool,
             "load_avg_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
 
 
+def lookups(runs: int) -> list[dict[str, Any]]:
+    import datetime as dt
+
+    from django.conf import settings
+
+    from hocba.records.models import HocBaRecord
+    from hocba.verification.services import check_code
+
+    settings.VERIFICATION_STATUS_CACHE_SECONDS = 0
+    rows = list(HocBaRecord.objects.filter(issue__isnull=False)
+                .values_list("lookup_code", "student__birth_date"))
+    found = []
+    for label, shift in (("check-code", 0), ("check-code-wrong-factor", 1)):
+        cpus, walls = [], []
+        for n in range(runs):
+            code, born = rows[n % len(rows)]
+            started, cpu = time.perf_counter(), time.process_time()
+            report = check_code(str(code), birth_date=born + dt.timedelta(days=shift))
+            walls.append((time.perf_counter() - started) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+            assert report.valid is (shift == 0), report.as_dict()
+        walls.sort()
+        found.append({"case": label, "runs": runs,
+                      "median_ms": round(statistics.median(walls), 2),
+                      "p90_ms": round(walls[int(0.9 * (len(walls) - 1))], 2),
+                      "median_cpu_ms": round(statistics.median(cpus), 2),
+                      "load_avg_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()})
+    return found
+
+
 def profile(work: Callable[[], Any], top: int) -> str:
     forget()
     profiler = cProfile.Profile()
@@ -148,6 +182,8 @@ def main() -> None:
              ("secondary-xml-cold", secondary_xml, args.runs, True, True)]
     for label, data, runs, cold, valid in cases:
         print(json.dumps(measure(label, data, runs, cold=cold, expect_valid=valid)), flush=True)
+    for line in lookups(20 * args.runs):
+        print(json.dumps(line), flush=True)
     if args.profile:
         from hocba.verification.services import verify_file
 

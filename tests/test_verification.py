@@ -371,3 +371,20 @@ def test_the_offline_core_imports_no_django() -> None:
         env={"PATH": "/usr/bin:/bin"})
     assert done.stdout.strip() == "False", done.stderr
     assert offline.kind_of(b"%PDF-1.7") == "pdf"
+
+
+def test_an_issued_record_the_log_cannot_prove_yet_is_indeterminate(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 6 §1: the status is confirmed by the log's inclusion proof; without one, the
+    answer is INDETERMINATE (TRY_LATER) and never valid."""
+    from hocba.transparency import selectors as log
+    from hocba.verification import services as verification
+
+    monkeypatch.setattr(verification, "_PROVEN", type(verification._PROVEN)())
+    monkeypatch.setattr(log, "inclusion_for", lambda code, event="issued": None)
+    record = scenario.genuine
+    report = check_code(str(record.lookup_code), birth_date=dob(record))
+    assert report.status.indication is INDETERMINATE and not report.valid
+    assert report.status.sub_indication is SubIndication.TRY_LATER
+    assert report.record_status is RecordStatus.ISSUED
+    assert "chưa có bằng chứng" in report.status.reason

@@ -316,7 +316,7 @@ def printed_lookup_code(pdf: bytes) -> str | None:
     if tool is None:
         return None
     try:
-        done = subprocess.run([tool, "-q", "-enc", "UTF-8", "-", "-"], input=pdf,
+        done = subprocess.run([tool, "-q", "-enc", "UTF-8", "-l", "50", "-", "-"], input=pdf,
                               capture_output=True, timeout=PDFTOTEXT_TIMEOUT, check=False)
     except (subprocess.TimeoutExpired, OSError):
         return None
