@@ -214,3 +214,28 @@ def test_an_unknown_code_and_a_wrong_birth_date_get_the_same_bytes(issued: HocBa
     assert sorted(wrong_factor.items()) == sorted(no_such_code.items())
     assert issued.student.full_name not in wrong_factor.content.decode()
     assert wrong_factor.json()["valid"] is False
+
+
+def test_a_matched_answer_kept_a_few_seconds_is_still_audited_every_time(
+        issued: HocBaRecord, settings: Any, django_assert_num_queries: Any) -> None:
+    """The status benchmark's cache (VERIFICATION_STATUS_CACHE_SECONDS): a second question with
+    the right birth date is answered from memory, yet each read of the name is audited
+    (QĐ 1789 Điều 4); a wrong birth date is never answered from memory."""
+    from hocba.audit.models import AuditEvent
+
+    settings.VERIFICATION_STATUS_CACHE_SECONDS = 60
+    question = {"lookup_code": str(issued.lookup_code),
+                "birth_date": issued.student.birth_date.isoformat()}
+    reads = AuditEvent.objects.filter(object_id=str(issued.pk)).count
+    try:
+        before = reads()
+        first = ask(question)
+        with django_assert_num_queries(1):  # the audit INSERT alone
+            second = ask(question)
+        assert first.content == second.content and second.json()["valid"] is True
+        assert reads() == before + 2
+        wrong = {**question, "birth_date": "1999-01-01"}
+        assert ask(wrong).json() == ask(wrong).json()
+        assert services._ANSWERS.keys() == {(str(issued.lookup_code), question["birth_date"])}
+    finally:
+        services._ANSWERS.clear()

@@ -94,7 +94,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept like PostgreSQL's (HOCBA_CONN_MAX_AGE; none under pytest): opening
+    # one costs ~1 ms of CPU (the PRAGMAs, Django's SQL functions), a quarter of a public
+    # status answer (BENCHMARKS.md, "Verification status under wrk"). Autocommit holds no
+    # read snapshot between requests, so a kept connection sees every commit.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -181,6 +184,10 @@ VERIFICATION_MAX_UPLOAD_BYTES = int(os.environ.get("HOCBA_VERIFY_MAX_UPLOAD_BYTE
                                                   str(5 * 1024 * 1024)))
 VERIFICATION_DEADLINE_SECONDS = float(os.environ.get("HOCBA_VERIFY_DEADLINE_SECONDS", "20"))
 VERIFICATION_UPLOAD_CONCURRENCY = int(os.environ.get("HOCBA_VERIFY_UPLOAD_CONCURRENCY", "2"))
+# Seconds a matched status answer is kept per process (hocba.verification.services): a
+# revocation shows within that; 0 turns it off (and under pytest, where tests revoke and ask).
+VERIFICATION_STATUS_CACHE_SECONDS = int(os.environ.get(
+    "HOCBA_VERIFY_STATUS_CACHE", "0" if "pytest" in sys.modules else "5"))
 
 LOGGING = {
     "version": 1,
