@@ -224,6 +224,19 @@ def test_a_flipped_score_in_the_xml_fails_integrity(scenario: Scenario) -> None:
     assert "đã bị sửa" in report.integrity.reason
 
 
+def test_an_xml_against_its_xsd_fails_integrity_as_a_format_failure(scenario: Scenario) -> None:
+    """QĐ 1789 Điều 12: for XML, "the structure against the regulation" is a check of its own."""
+    xml = scenario.of(scenario.genuine).xml
+    renamed = xml.replace(b"<TEN_LOP>", b"<TEN_LOP_KHAC>").replace(b"</TEN_LOP>",
+                                                                    b"</TEN_LOP_KHAC>")
+    assert renamed != xml
+    report = verify_file(renamed, filename="sai-cau-truc.xml")
+    assert report.integrity.indication is FAILED and not report.valid
+    assert report.integrity.sub_indication is SubIndication.FORMAT_FAILURE
+    assert "không đúng cấu trúc quy định" in report.integrity.reason
+    assert "TEN_LOP_KHAC" in report.integrity.reason
+
+
 def test_a_validly_signed_file_that_is_not_the_stored_original_fails_integrity(
         scenario: Scenario) -> None:
     """QĐ 1789 Điều 2: verification compares the file with the copy on the state server. The
@@ -388,3 +401,17 @@ def test_an_issued_record_the_log_cannot_prove_yet_is_indeterminate(
     assert report.status.sub_indication is SubIndication.TRY_LATER
     assert report.record_status is RecordStatus.ISSUED
     assert "chưa có bằng chứng" in report.status.reason
+
+
+def test_the_issued_file_uploaded_again_is_answered_from_its_cached_check(
+        scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hocba.verification import services as verification
+
+    data = scenario.of(scenario.genuine).pdf
+    assert verify_file(data, filename="lan-1.pdf").valid
+
+    def no_validation(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the stored original's check is cached by its SHA-256")
+
+    monkeypatch.setattr(verification, "examine", no_validation)
+    assert verify_file(data, filename="lan-2.pdf").valid
