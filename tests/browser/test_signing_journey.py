@@ -48,7 +48,9 @@ SCHOOL, CLASS = "24222002", "1A"  # a primary school whose demo seal the Phòng 
 SIGNED = 3  # records kept out of the class: enough to see a bar move, few enough to be quick
 _TRIGGERS = [importlib.import_module(f"hocba.issuance.migrations.{name}")
              for name in ("0002_immutability_triggers", "0004_pdf_revision_triggers",
-                          "0006_xml_revision_triggers")]
+                          "0006_xml_revision_triggers")] + [
+    # Issuing appends to the transparency log (issue 6), whose tables are append-only too.
+    importlib.import_module("hocba.transparency.migrations.0002_append_only_triggers")]
 _RESTORE_UID = "tests.browser.restore_issuance_triggers"
 
 

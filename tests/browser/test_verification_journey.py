@@ -13,8 +13,6 @@ working. Choosing a photo of the QR (the camera's fallback) lands on the same pa
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,53 +53,6 @@ pytestmark = [
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
-# Append-only tables that issuing writes to beyond the signing chain's (which the signing
-# journey's fixture handles): the transparency log. Handled here only while the signing
-# journey's fixture does not already drop and restore it (its triggers use functions of
-# their own, so the two fixtures' order does not matter).
-_MORE_TRIGGERS = ("hocba.transparency.migrations.0002_append_only_triggers",)
-_RESTORE_UID = "tests.browser.restore_verification_journey_triggers"
-
-
-def _extra_triggers() -> list[Any]:
-    from tests.browser import test_signing_journey
-
-    modules = []
-    for name in _MORE_TRIGGERS:
-        if importlib.util.find_spec(name) is None:
-            continue
-        module = importlib.import_module(name)
-        if module not in test_signing_journey._TRIGGERS:
-            modules.append(module)
-    return modules
-
-
-def _set_extra_triggers(modules: list[Any], present: bool) -> None:
-    from django.db import connection
-
-    with connection.schema_editor() as editor:
-        for module in modules if present else reversed(modules):
-            (module.forwards if present else module.backwards)(None, editor)
-
-
-@pytest.fixture
-def _flushable_log(transactional_db: None) -> Iterator[None]:
-    """Issuing appends to the transparency log, whose tables refuse DELETE: as the signing
-    journey does for the chain's tables, the triggers are dropped just before the flush and
-    created again after it (on ``post_migrate``, which the flush sends)."""
-    yield
-    from django.db.models.signals import post_migrate
-
-    modules = _extra_triggers()
-    _set_extra_triggers(modules, present=False)
-
-    def restore(sender: Any, **kwargs: Any) -> None:
-        post_migrate.disconnect(dispatch_uid=_RESTORE_UID)
-        _set_extra_triggers(modules, present=True)
-
-    post_migrate.connect(restore, weak=False, dispatch_uid=_RESTORE_UID)
-
-
 @dataclass
 class IssuedWorld:
     record: HocBaRecord
@@ -110,8 +61,7 @@ class IssuedWorld:
 
 
 @pytest.fixture
-def issued_world(_flushable_signatures: None, _flushable_log: None,
-                 _one_at_a_time_on_sqlite: None,
+def issued_world(_flushable_signatures: None, _one_at_a_time_on_sqlite: None,
                  live_server: Any, _password_hash: str,
                  pki_services: PkiServices) -> IssuedWorld:
     from hocba.demo import generator
