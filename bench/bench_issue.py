@@ -14,8 +14,9 @@ the OCSP answers — and each record's artefacts, signature event and issue stor
 ``--workers N`` (N ≥ 1) issues through the background job queue instead
 (``hocba.issuance.jobs``): stage by stage, each class's signer confirms each slot (one job
 per class and slot, queued slot by slot so that neighbouring jobs are other classes' records),
-then N worker processes (forked, as ``hocba worker`` runs several) claim and sign until the
-queue is empty. Without it the classes are issued in this process (``--workers 0``).
+then N worker processes (forked once and kept for the whole run, as ``hocba worker``
+processes live) claim and sign until the queue is empty. Without it the classes are issued
+in this process (``--workers 0``). ``--profile FILE``: a cProfile of this process's issuing.
 
 Prints one JSON line: records issued, signatures, wall and CPU seconds (workers included),
 records per second, the figure scaled to 1,500 students, and where the time goes

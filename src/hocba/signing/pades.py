@@ -94,6 +94,7 @@ from hocba.signing.pdf_signature import (
 from hocba.signing.revocation import RevocationFetcher
 from hocba.signing.stamp import StampText, appearance
 from hocba.signing.stamp_font import embed
+from hocba.signing.xmldsig import cache_size
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LT-AFTER", "B-LTA")
 _DSS_BEFORE = ("B-LT", "B-LTA")  # validation data written before the signature
@@ -299,7 +300,7 @@ class _Documents:
         return found[1]
 
 
-_DOCUMENTS = _Documents(128)  # a confirmation is up to 50 records; two workers interleave
+_DOCUMENTS = _Documents(cache_size())  # HOCBA_SIGNING_CACHE, as the XML trees
 
 
 def _open(pdf: bytes, field: str, previous: PdfFile | None = None

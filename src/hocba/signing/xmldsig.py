@@ -48,6 +48,7 @@ record's MA_TRUONG>; the certificate must be valid at the signing time (TT 15/20
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import uuid
 from collections import OrderedDict
@@ -165,9 +166,14 @@ class _ParsedTrees:
             return self._trees.pop(data, None)
 
 
-# A confirmation signs up to 50 records (``issuance.services.CHUNK``); two workers interleave
-# classes. ~0.5 MB a tree.
-_TREES = _ParsedTrees(128)
+def cache_size() -> int:
+    """Records whose last file a process keeps parsed (XML tree here, PDF in ``pades``):
+    ``HOCBA_SIGNING_CACHE``, 128 by default (a confirmation signs up to 50 records; about
+    1 MB a THCS record for both files)."""
+    return int(os.environ.get("HOCBA_SIGNING_CACHE", "128"))
+
+
+_TREES = _ParsedTrees(cache_size())
 
 
 def prepare_xml_signature(xml: bytes, slot: str, certificate: x509.Certificate,
