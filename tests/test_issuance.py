@@ -36,6 +36,7 @@ from hocba.issuance.models import (
     IssuedRecord,
     ReturnedRecord,
     SignatureEvent,
+    XmlRevision,
 )
 from hocba.records import compose
 from hocba.records.models import HocBaRecord, RecordStatus
@@ -172,6 +173,10 @@ def test_a_primary_class_is_signed_gvcn_cbql_and_sealed_and_both_tools_accept_it
                                                     ("KY_PHAT_HANH", True)]
     pdf = selectors.current_pdf(record)
     assert pdf is not None and hashlib.sha256(pdf).hexdigest() == issue.pdf_sha256
+    # What verifiers read: the issued pair, the XML stored whole at the seal.
+    assert selectors.issued_files(record) == (bytes(artefacts.xml), pdf)
+    assert selectors.current_xml(record) == bytes(artefacts.xml)
+    assert XmlRevision.objects.filter(record=record).count() == 3
     printed = _pdfsig(pdf, tmp_path)
     assert printed.count("Signature is Valid") == 3, printed
     for field in ("GVCN", "CBQL", "KY_PHAT_HANH"):
@@ -384,6 +389,8 @@ def test_an_issued_record_its_artefacts_and_signatures_cannot_be_changed_even_in
                 "UPDATE issuance_artefacts SET xml = %s WHERE record_id = %s",
                 "UPDATE issuance_pdfrevision SET data = %s WHERE record_id = %s",
                 "DELETE FROM issuance_pdfrevision WHERE record_id = %s",
+                "UPDATE issuance_xmlrevision SET data = %s WHERE record_id = %s",
+                "DELETE FROM issuance_xmlrevision WHERE record_id = %s",
                 "DELETE FROM issuance_artefacts WHERE record_id = %s",
                 "UPDATE records_hocbarecord SET canonical = '{}' WHERE id = %s",
                 "UPDATE records_hocbarecord SET status = 'da_huy' WHERE id = %s",
