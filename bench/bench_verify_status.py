@@ -169,19 +169,20 @@ def serve(threads: int, workers: int, port: int, cache: int) -> subprocess.Popen
     # every request comes from 127.0.0.1: a limit no run reaches, still counted per request
     env = {**os.environ, "HOCBA_VERIFY_RATE_LIMITS": "lookup=1000000000/60",
            "HOCBA_VERIFY_STATUS_CACHE": str(cache)}
-    server = subprocess.Popen(
-        [str(HOCBA), "serve", "--port", str(port), "--workers", str(workers),
-         "--threads", str(threads)], env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, start_new_session=True)
+    log = Path(os.environ["HOCBA_VAR"]) / f"serve-{port}.log"
+    with log.open("wb") as sink:  # never a pipe nobody reads: a full one blocks the server
+        server = subprocess.Popen(
+            [str(HOCBA), "serve", "--port", str(port), "--workers", str(workers),
+             "--threads", str(threads)], env=env, stdout=sink, stderr=sink,
+            start_new_session=True)
     for _ in range(300):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return server
         except OSError:
             time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the server did not start: " + (server.stderr.read() or b"").decode()
-                     if server.stderr else "")
+    os.killpg(server.pid, signal.SIGKILL)
+    raise SystemExit(f"the server did not start: {log.read_text()[-2000:]}")
 
 
 def ask(port: int, code: str, born: str) -> dict[str, Any]:
@@ -215,7 +216,11 @@ def run(threads: int, cache: int, args: argparse.Namespace, codes: list[tuple[st
         cpu_server = process_tree_cpu(server.pid) - cpu_server
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
     found = parse_wrk(out)
     return {
         "bench": "verify_status",

@@ -273,3 +273,24 @@ def test_uploads_over_the_rate_limit_get_429_with_retry_after(settings: Any) -> 
     assert codes == [400, 400] and response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 60
     assert response.json()["detail"].startswith("Bạn đã tra cứu quá nhiều lần")
+
+
+def test_the_service_itself_refuses_a_bomb_and_cuts_a_loop_for_every_door(
+        settings: Any, monkeypatch: Any) -> None:
+    """The portal's upload page calls ``services.verify_file`` directly: the parser-exhausting
+    PDFs and the deadline are enforced there too."""
+    from hocba.verification import services
+
+    with pytest.raises(services.VerificationRefused, match="bom nén"):
+        services.verify_file(FLATE_BOMB, filename="bom.pdf")
+    with pytest.raises(services.VerificationRefused, match="lồng nhau quá 64 mức"):
+        services.verify_file(NESTED_ARRAYS, filename="sau.pdf")
+
+    def forever(*_: Any, **__: Any) -> Any:
+        while True:
+            pass
+
+    monkeypatch.setattr(services, "examine", forever)
+    settings.VERIFICATION_DEADLINE_SECONDS = 0.3
+    with pytest.raises(services.VerificationRefused, match=r"cần hơn 0\.3 giây"):
+        services.verify_file(SELF_REFERENCE, filename="vong.pdf")

@@ -167,7 +167,14 @@ def _serve(host: str, port: int, workers: int, threads: int = 1) -> int:
     from gunicorn.app.base import BaseApplication
 
     call_command("collectstatic", interactive=False, verbosity=0)
+    from django.db import connections
+
     from hocba.wsgi import application
+
+    # The migration check opened a connection here, in gunicorn's master: a forked worker
+    # would inherit its socket, and two workers reading one PostgreSQL connection get each
+    # other's rows (seen under the status benchmark). Each worker opens its own.
+    connections.close_all()
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

@@ -140,6 +140,16 @@ def _check_pdf(data: bytes, shown: str) -> None:
     if b"%%EOF" not in data[-2048:]:
         raise Refusal(400, (f"Tệp {shown} không đầy đủ (thiếu dấu kết thúc %%EOF của PDF): có "
                             f"thể tệp bị cắt khi tải về; hãy tải lại bản đầy đủ."))
+    _check_pdf_resources(data, shown)
+
+
+def check_pdf_resources(data: bytes, filename: str = "") -> None:
+    """Only what would exhaust the parser (xref size, nesting, FlateDecode bomb): for a door
+    that reports the rest itself (``services.verify_file``)."""
+    _check_pdf_resources(data, _shown(filename))
+
+
+def _check_pdf_resources(data: bytes, shown: str) -> None:
     sizes = [int(m.group(1)) for m in _SIZE.finditer(data)]
     if (sizes and max(sizes) > MAX_XREF_ENTRIES) or \
             len(_XREF_ROW.findall(data)) > MAX_XREF_ENTRIES:

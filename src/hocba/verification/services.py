@@ -42,7 +42,7 @@ from hocba.domain.verdict import (
 )
 from hocba.records.models import HocBaRecord
 from hocba.records.models import RecordStatus as StoredStatus
-from hocba.verification import selectors
+from hocba.verification import guard, selectors
 from hocba.verification.models import FileCheckCache
 from hocba.verification.offline import (
     DEFAULT_MAX_BYTES,
@@ -427,16 +427,27 @@ def verify_file(data: bytes, *, filename: str = "", channel: str = "web") -> Ver
     data = bytes(data)
     try:
         kind = kind_of(data, filename, max_bytes=max_upload_bytes())
+        if kind == "pdf":  # a zip bomb, a huge xref, deep nesting: refused before pyHanko
+            guard.check_pdf_resources(data, filename)
     except Unusable as exc:
         raise VerificationRefused(str(exc)) from exc
+    except guard.Refusal as exc:
+        raise VerificationRefused(exc.message) from exc
     anchors, anchors_id = selectors.anchors()
     digest = _sha(data)
     check = selectors.cached_check(digest, anchors_id)
     if check is None:
+        seconds = float(getattr(settings, "VERIFICATION_DEADLINE_SECONDS",
+                                guard.DEADLINE_SECONDS))
         try:
-            check = examine(data, anchors, filename=filename, max_bytes=max_upload_bytes())
+            check = guard.run_with_deadline(
+                lambda: examine(data, anchors, filename=filename, max_bytes=max_upload_bytes()),
+                seconds)
         except Unusable as exc:
             raise VerificationRefused(str(exc)) from exc
+        except guard.DeadlineExceeded as exc:  # a parser looping on hostile input
+            raise VerificationRefused(f"Tệp «{filename or 'tải lên'}» cần hơn {seconds:g} giây "
+                                      "để kiểm tra: cấu trúc bất thường, tệp bị từ chối.") from exc
         except (RecursionError, MemoryError) as exc:
             raise VerificationRefused(f"Tệp «{filename or 'tải lên'}» có cấu trúc bất thường, "
                                       "không kiểm tra được.") from exc
