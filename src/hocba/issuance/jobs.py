@@ -25,7 +25,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -114,11 +115,37 @@ def reclaim_all() -> int:
         state=SigningJobItem.State.PENDING, claimed_by="", lease_until=None)
 
 
-def claim(worker: str, limit: int) -> list[SigningJobItem]:
-    """Up to ``limit`` items of one job, pending or with an expired lease, now ours."""
+# Classes whose records this process signed lately. A worker keeps the parsed XML and PDF of
+# the records it signed (``hocba.signing.xmldsig``/``pades``), so it first claims the next
+# slot of those classes: with several workers each keeps to its own classes and reads only
+# what the last signature added, instead of every worker parsing every record.
+_RECENT: deque[int] = deque(maxlen=64)
+
+
+def claim(worker: str, limit: int, prefer: Collection[int] = ()) -> list[SigningJobItem]:
+    """Up to ``limit`` items of one job, pending or with an expired lease, now ours: of the
+    first open job of a class in ``prefer``, else of the first open job. A job whose class
+    another job is being signed in (another slot, by another worker: two signatures of one
+    record at once, one refused and signed again) waits; items of the same job are shared."""
+    now = timezone.now()
+    busy = SigningJob.objects.filter(school_class__isnull=False,
+                                     items__state=SigningJobItem.State.CLAIMED,
+                                     items__lease_until__gte=now)
+    free = SigningJob.objects.exclude(
+        Q(school_class_id__in=Subquery(busy.values("school_class_id")))
+        & ~Q(id__in=Subquery(busy.values("id"))))
+    choices = [free.filter(school_class_id__in=list(prefer))] if prefer else []
+    for jobs in [*choices, free]:
+        items = _claim(worker, limit, Q(job_id__in=Subquery(jobs.values("id"))))
+        if items:
+            return items
+    return []
+
+
+def _claim(worker: str, limit: int, among: Q) -> list[SigningJobItem]:
     now = timezone.now()
     open_items = SigningJobItem.objects.filter(
-        Q(state=SigningJobItem.State.PENDING)
+        among, Q(state=SigningJobItem.State.PENDING)
         | Q(state=SigningJobItem.State.CLAIMED, lease_until__lt=now)).order_by("job_id", "id")
     if connection.vendor != "postgresql":
         return _claim_sqlite(open_items, worker, limit, now)
@@ -159,6 +186,10 @@ def _claim_sqlite(open_items: Any, worker: str, limit: int,
 def process(items: list[SigningJobItem]) -> int:
     """Sign the claimed items (all of one job). Returns how many are settled."""
     job = SigningJob.objects.select_related("created_by", "school").get(pk=items[0].job_id)
+    if job.school_class_id is not None:
+        if job.school_class_id in _RECENT:
+            _RECENT.remove(job.school_class_id)
+        _RECENT.append(job.school_class_id)
     by_record = {i.record_id: i for i in items}
     records = list(HocBaRecord.objects.filter(pk__in=by_record).select_related(
         "school_class__school", "school", "student", "school_year").order_by("id"))
@@ -200,7 +231,7 @@ def run_worker(*, once: bool = False, poll: float = 2.0,
         reclaim_orphans()
     settled = 0
     while stop is None or not stop.is_set():
-        items = claim(worker, chunk_size())
+        items = claim(worker, chunk_size(), prefer=_RECENT)
         if not items:
             if once:
                 break

@@ -134,9 +134,14 @@ class XmlRevision(AppendOnly):
         return f"{self.record_id} #{self.number}"
 
     def apply(self, before: bytes) -> bytes:
-        if self.head + self.tail > len(before):
-            raise ValueError("phần XML của chữ ký không khớp với bản XML trước nó")
-        return before[:self.head] + bytes(self.data) + before[len(before) - self.tail:]
+        return apply_xml_change(before, self.head, self.tail, bytes(self.data))
+
+
+def apply_xml_change(before: bytes, head: int, tail: int, data: bytes) -> bytes:
+    """The XML after a signature whose ``XmlRevision`` is (head, tail, data)."""
+    if head + tail > len(before):
+        raise ValueError("phần XML của chữ ký không khớp với bản XML trước nó")
+    return before[:head] + data + before[len(before) - tail:]
 
 
 class SignatureEvent(AppendOnly):

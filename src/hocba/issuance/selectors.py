@@ -21,6 +21,7 @@ from hocba.issuance.models import (
     SignatureEvent,
     SigningJob,
     XmlRevision,
+    apply_xml_change,
 )
 from hocba.records.models import HocBaRecord, RecordStatus
 
@@ -112,10 +113,13 @@ def current_files(records: Iterable[HocBaRecord]) -> dict[int, Files]:
                 "record_id", "xml", "pdf", "xml_sha256", "pdf_sha256", "version")}
     xmls = {record_id: parts[0] for record_id, parts in base.items()}
     xml_sha = {record_id: parts[2] for record_id, parts in base.items()}
-    for revision in XmlRevision.objects.filter(record__in=ids).order_by("record_id", "number"):
-        if revision.number > base[revision.record_id][4]:  # not yet in the stored XML
-            xmls[revision.record_id] = revision.apply(xmls[revision.record_id])
-            xml_sha[revision.record_id] = revision.xml_sha256
+    for revision in XmlRevision.objects.filter(record__in=ids).order_by(
+            "record_id", "number").values_list("record_id", "number", "head", "tail", "data",
+                                               "xml_sha256"):
+        record_id, number, head, tail, data, sha = revision
+        if number > base[record_id][4]:  # not yet in the stored XML
+            xmls[record_id] = apply_xml_change(xmls[record_id], head, tail, bytes(data))
+            xml_sha[record_id] = sha
     pdfs = {record_id: [parts[1]] for record_id, parts in base.items()}
     pdf_sha = {record_id: parts[3] for record_id, parts in base.items()}
     count = dict.fromkeys(base, 0)

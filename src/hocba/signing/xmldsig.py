@@ -168,9 +168,9 @@ class _ParsedTrees:
 
 def cache_size() -> int:
     """Records whose last file a process keeps parsed (XML tree here, PDF in ``pades``):
-    ``HOCBA_SIGNING_CACHE``, 128 by default (a confirmation signs up to 50 records; about
-    1 MB a THCS record for both files)."""
-    return int(os.environ.get("HOCBA_SIGNING_CACHE", "128"))
+    ``HOCBA_SIGNING_CACHE``, 512 by default: the classes one worker keeps to (the queue's
+    claim prefers them) over a few schools; about 1 MB a THCS record for both files."""
+    return int(os.environ.get("HOCBA_SIGNING_CACHE", "512"))
 
 
 _TREES = _ParsedTrees(cache_size())
