@@ -8,6 +8,8 @@ first, so two processes never claim the same item), marks them claimed with a le
 them in one ``sign_digests`` call and writes each record's signature, new artefacts and item
 state in one transaction (``services.sign_records``). Several workers share the queue on both
 databases (on SQLite the writes take turns, the rendering and signing run side by side).
+A worker first claims the next slot of the classes it signed last (it keeps those records'
+parsed files) and leaves a class alone while another worker signs another slot of it.
 After a crash the claimed items come back when their lease runs out (on SQLite also at once
 when a worker starts and the crashed worker's process on this host is gone); a record whose
 slot is already signed is counted as done, so nothing is signed twice and nothing is skipped.
