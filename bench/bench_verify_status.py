@@ -39,6 +39,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from freshdb import add_db_arguments, setup_django
 
@@ -147,6 +148,25 @@ def process_tree_cpu(pid: int) -> float:
     return total
 
 
+def database_cpu(name: str) -> float:
+    """User + system CPU seconds of the PostgreSQL backends serving database ``name`` (their
+    command line reads "postgres: … name …"); 0 on SQLite."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command = (proc / "cmdline").read_bytes()
+            if not command.startswith(b"postgres:") or f" {name} ".encode() not in command:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def parse_wrk(out: str) -> dict[str, Any]:
     def ms(text: str) -> float:
         value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
@@ -206,7 +226,9 @@ def run(threads: int, cache: int, args: argparse.Namespace, codes: list[tuple[st
         subprocess.run([args.wrk, "-t2", "-c64", "-d3s", "-s", str(script),
                         f"http://127.0.0.1:{port}{PATH}"], check=True, capture_output=True)
         load = os.getloadavg()
+        database = urlsplit(args.db).path.lstrip("/") if args.db else ""
         cpu_server = process_tree_cpu(server.pid)
+        cpu_database = database_cpu(database) if database else 0.0
         before = os.times()
         out = subprocess.run([args.wrk, "-t2", f"-c{args.connections}", f"-d{args.seconds}s",
                               "--latency", "-s", str(script),
@@ -214,6 +236,7 @@ def run(threads: int, cache: int, args: argparse.Namespace, codes: list[tuple[st
                              check=True, capture_output=True, text=True).stdout
         after = os.times()
         cpu_server = process_tree_cpu(server.pid) - cpu_server
+        cpu_database = (database_cpu(database) - cpu_database) if database else 0.0
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -222,6 +245,8 @@ def run(threads: int, cache: int, args: argparse.Namespace, codes: list[tuple[st
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
     found = parse_wrk(out)
+    log = Path(os.environ["HOCBA_VAR"]) / f"serve-{port}.log"
+    found["server_errors"] = log.read_text(errors="replace").count("Internal Server Error")
     return {
         "bench": "verify_status",
         "database": "postgresql" if args.db else "sqlite",
@@ -234,6 +259,7 @@ def run(threads: int, cache: int, args: argparse.Namespace, codes: list[tuple[st
         "records": len(codes),
         "wrong_share": f"1/{args.wrong}" if args.wrong else "0",
         "cpu_s_server": round(cpu_server, 1),
+        "cpu_s_postgres_backends": round(cpu_database, 1),
         "cpu_s_wrk": round((after.children_user + after.children_system)
                            - (before.children_user + before.children_system), 1),
         "load_avg_before": [round(x, 2) for x in load],
