@@ -42,7 +42,14 @@ from hocba.issuance.models import (
     SigningJobItem,
     XmlRevision,
 )
-from hocba.issuance.selectors import ChainState, Files, chain_state, chain_states, current_files
+from hocba.issuance.selectors import (
+    ChainState,
+    Files,
+    chain_state,
+    chain_states,
+    remember_files,
+    signing_files,
+)
 from hocba.records.models import HocBaRecord, RecordStatus
 from hocba.signing.backends import SignerBackend
 from hocba.transparency import services as transparency
@@ -264,7 +271,7 @@ class _Signed:
 def _sign_chunk(actor: Any, decision: Decision, chunk: list[HocBaRecord], slot: str,
                 backend: SignerBackend, signing_time: dt.datetime, outcome: SignOutcome,
                 items: dict[int, SigningJobItem] | None, job: Any) -> None:
-    files = current_files(chunk)
+    files = signing_files(chunk)
     prepared = []
     for record in chunk:
         current = files[record.pk]
@@ -415,6 +422,9 @@ class _Store:
     def _done(self, stored: list[_Signed]) -> None:
         for item in stored:
             self.outcome.signed.append(item.record)
+            if not self.seal:  # the next slot of this record reuses these bytes
+                remember_files(item.record.pk, Files(item.xml, item.pdf, item.xml_sha256,
+                                                     item.pdf_sha256, item.number))
             if self.seal:
                 self.outcome.issued.append(item.record)
         _audit_chunk(self.actor, self.decision, stored, self.slot, self.signing_time,
