@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from django.db import connection, transaction
 from django.db.models import F
 
 from hocba.issuance.models import IssuedRecord
@@ -66,11 +67,21 @@ def find(lookup_code: Any) -> Found | None:
     code = parse_code(lookup_code)
     if code is None:
         return None
-    record = (HocBaRecord.objects.order_by()
-              .select_related("student", "school", "school_year", "school_class")
-              .only(*_FIELDS)
-              .annotate(**{name: F(path) for name, path in _ANNOTATIONS.items()})
-              .filter(lookup_code=code).first())
+    query = (HocBaRecord.objects.order_by()
+             .select_related("student", "school", "school_year", "school_class")
+             .only(*_FIELDS)
+             .annotate(**{name: F(path) for name, path in _ANNOTATIONS.items()})
+             .filter(lookup_code=code))
+    if connection.vendor == "postgresql":
+        # Twelve joined tables, each at most one row off the unique look-up code: PostgreSQL's
+        # planner searched join orders for ~13 ms a query (more than running it, 0.8 ms);
+        # the written order is already the best one, so the planner is told to keep it.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL join_collapse_limit = 1")
+            record = query.first()
+    else:
+        record = query.first()
     if record is None:
         return None
     values = record.__dict__
