@@ -219,20 +219,13 @@ def stored_checks(found: selectors.Found) -> tuple[FileCheck | None, FileCheck |
 
 
 def _stored_bytes(record: HocBaRecord, kind: str) -> bytes | None:
-    """The issued file as the issuance app keeps it (the XML and PDF as signed so far)."""
-    from hocba.issuance import selectors as issuance
-    from hocba.issuance.models import Artefacts
+    """The issued file as the issuance app keeps it."""
+    from hocba.issuance.selectors import issued_files
 
-    current_files = getattr(issuance, "current_files", None)
-    if current_files is not None:
-        files = current_files([record]).get(record.pk)
-        if files is None:
-            return None
-        return bytes(files.pdf if kind == "pdf" else files.xml)
-    if kind == "pdf":
-        return issuance.current_pdf(record)
-    xml = Artefacts.objects.filter(record=record).values_list("xml", flat=True).first()
-    return bytes(xml) if xml is not None else None
+    files = issued_files(record)
+    if files is None:
+        return None
+    return bytes(files[1] if kind == "pdf" else files[0])
 
 
 def _store(check: FileCheck, anchors_id: str) -> None:
