@@ -25,10 +25,11 @@ from hocba.audit.models import AuditEvent
 from hocba.domain.access import Role
 from hocba.issuance import demo
 from hocba.issuance import services as issuance_services
+from hocba.issuance.models import FrozenError
 from hocba.records import compose
 from hocba.records.models import HocBaRecord, RecordStatus
 from hocba.sharing import codes, services
-from hocba.sharing.models import FrozenError, SharedCode
+from hocba.sharing.models import SharedCode
 from hocba.sharing.selectors import shared_code_matches
 from hocba.signing.services import PkiServices
 from tests.test_issuance import _principal, db_demo, demo_db, pki_services  # noqa: F401

@@ -10,35 +10,19 @@ the history of who shared what, and when they took it back, stays whole.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 
+from hocba.issuance.models import AppendOnly
 from hocba.records.models import HocBaRecord
 
 if TYPE_CHECKING:
     from hocba.domain.access import Target
 
 
-class FrozenError(RuntimeError):
-    """An edit or a delete of what the sharing history keeps."""
-
-
-class _AppendOnly(models.Model):
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise FrozenError(f"{self._meta.verbose_name}: chỉ được ghi thêm, không được sửa.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise FrozenError(f"{self._meta.verbose_name}: chỉ được ghi thêm, không được xoá.")
-
-
-class SharedCode(_AppendOnly):
+class SharedCode(AppendOnly):
     record = models.ForeignKey(HocBaRecord, on_delete=models.PROTECT,
                                related_name="shared_codes", verbose_name="học bạ")
     # HMAC-SHA256 (RFC 2104) of the normalised code under the server's secret key, hex.
@@ -62,7 +46,7 @@ class SharedCode(_AppendOnly):
         return self.record.access_target()
 
 
-class Withdrawal(_AppendOnly):
+class Withdrawal(AppendOnly):
     """The holder took a code back before it expired."""
 
     shared_code = models.OneToOneField(SharedCode, on_delete=models.PROTECT,
