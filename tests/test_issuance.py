@@ -450,3 +450,19 @@ def test_signing_time_is_one_instant_per_confirmation(db_demo: PkiServices) -> N
     times = set(SignatureEvent.objects.filter(record__in=records).values_list("signing_time",
                                                                               flat=True))
     assert times == {moment}
+
+
+def test_an_issued_record_exports_as_its_signed_originals_not_a_fresh_rendering(
+        db_demo: PkiServices) -> None:
+    # QĐ 1789 Điều 3, 24: the issued XML and PDF are the record; an unsigned re-rendering
+    # would have no legal value. The class zip and `hocba export` use the same rendition.
+    from hocba.records import renditions
+
+    record = _issued(_class("27260001", "4A"), db_demo)[0]
+    files = selectors.issued_files(record)
+    assert files is not None
+    xml, pdf = files
+    assert renditions.rendition(record, renditions.Format.PDF) == pdf
+    assert renditions.rendition(record, renditions.Format.XML) == xml
+    assert b"/ByteRange" in pdf
+    assert b"SignatureValue" in xml

@@ -32,10 +32,23 @@ class Format(StrEnum):
 def rendition(record: HocBaRecord, fmt: Format) -> bytes:
     if fmt is Format.JSON:
         return record.canonical.encode()
+    issued = _issued_files(record)
+    if issued is not None:
+        # Once issued, the record *is* its signed XML and PDF (QĐ 1789 Điều 3: equal legal
+        # value; Điều 24: valid while unmodified). A fresh, unsigned rendering would be a copy
+        # with no legal value, which every verifier rightly refuses.
+        return issued[0] if fmt is Format.XML else issued[1]
     if fmt is Format.XML:
         # Stored by ``compose`` after ``HocBa.from_json`` checked it, and never edited since.
         return moet.write_checked(canonical_of(record))
     return render_record(canonical_of(record), verify_url=settings.HOCBA_VERIFY_URL)
+
+
+def _issued_files(record: HocBaRecord) -> tuple[bytes, bytes] | None:
+    # The signed files are kept by the issuing chain, the stage after this one.
+    from hocba.issuance.selectors import issued_files
+
+    return issued_files(record)
 
 
 def book_pdf(record: HocBaRecord) -> bytes:
