@@ -20,9 +20,10 @@ pytestmark = [
 
 # The main menu, in the order base.html shows it.
 MENU = ("Trường", "Học sinh", "Giáo viên", "Nhập Excel", "Phân quyền", "Sổ điểm",
-        "Chứng thư số của tôi", "Duyệt chứng thư số", "Duyệt chỉnh lý học bạ", "Nhật ký")
+        "Chứng thư số của tôi", "Duyệt chứng thư số", "Duyệt chỉnh lý học bạ", "Nhật ký",
+        "Chia sẻ học bạ")
 (SCHOOL, STUDENTS, TEACHERS, IMPORT, ROLES, GRADEBOOK, MY_CERTIFICATE, APPROVALS, CORRECTIONS,
- LOG) = MENU
+ LOG, SHARING) = MENU
 
 # What each role finds in its menu: exactly these entries, no more. Written out by hand, not
 # derived from the policy, so that a change of the policy shows up here as a visible change.
@@ -40,8 +41,9 @@ EXPECTED_MENU: dict[Role, set[str]] = {
     Role.HOC_VU: {SCHOOL, STUDENTS, TEACHERS, IMPORT},
     Role.GVCN: {SCHOOL, STUDENTS, GRADEBOOK, MY_CERTIFICATE},
     Role.GVBM: {SCHOOL, STUDENTS, GRADEBOOK, MY_CERTIFICATE},
-    Role.STUDENT: {STUDENTS},
-    Role.PARENT: {STUDENTS},
+    # The holder shares a verification code of an issued record with a verifier (issue 6).
+    Role.STUDENT: {STUDENTS, SHARING},
+    Role.PARENT: {STUDENTS, SHARING},
 }
 
 # The home page section each role lands on: (heading, a text it must contain).
