@@ -36,6 +36,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from hocba.domain.certificate_check import SCHOOL_PREFIX
 from hocba.domain.moet import safe
 from hocba.domain.moet.errors import MoetXmlError
 from hocba.domain.verdict import (
@@ -47,7 +48,6 @@ from hocba.domain.verdict import (
 )
 
 SEAL = "KY_PHAT_HANH"
-SCHOOL_PREFIX = "MA_TRUONG:"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 PRINTED_CODE = re.compile(r"Mã số tra cứu học bạ[^:]*:\s*(" + UUID.pattern + ")")
@@ -203,9 +203,7 @@ def _examine_pdf(data: bytes, anchors: tuple[x509.Certificate, ...]) -> FileChec
             integrity = Verdict.passed(
                 f"Cả {len(checks)} chữ ký ({', '.join(c.field for c in checks)}) đúng; tệp "
                 f"không bị sửa sau chữ ký cuối «{last.field}».")
-    school = None
-    if seal is not None and (seal.identity_number or "").startswith(SCHOOL_PREFIX):
-        school = (seal.identity_number or "")[len(SCHOOL_PREFIX):]
+    school = _school_of(seal.identity_number if seal is not None else None)
     chain = _chain_verdict(
         [(c.field, c.trust_problems) for c in checks], seal is not None, school,
         _pdf_school_problem(seal, document.author))
@@ -298,9 +296,7 @@ def _examine_xml(data: bytes, anchors: tuple[x509.Certificate, ...]) -> FileChec
             integrity = Verdict.passed(
                 f"Cả {len(checks)} chữ ký ({', '.join(c.slot for c in checks)}) đúng, dữ liệu "
                 f"không bị sửa; tệp đúng cấu trúc XSD của hồ sơ CV 2088.")
-    school = None
-    if seal is not None and (seal.identity_number or "").startswith(SCHOOL_PREFIX):
-        school = (seal.identity_number or "")[len(SCHOOL_PREFIX):]
+    school = _school_of(seal.identity_number if seal is not None else None)
     chain = _chain_verdict([(c.slot, c.trust_problems) for c in checks], seal is not None,
                            school, None)
     return FileCheck("xml", digest, integrity, chain, seal is not None, school,
@@ -455,6 +451,14 @@ def load_proof(text: str | bytes) -> Any:
                        f"hợp lệ ({exc}).") from exc
 
 
+def _school_of(identity_number: str | None) -> str | None:
+    """The school code a seal's ``UID=MA_TRUONG:…`` names, or None for any other signer."""
+    if identity_number and identity_number.startswith(SCHOOL_PREFIX):
+        return identity_number[len(SCHOOL_PREFIX):]
+    return None
+
+
 __all__ = ["DEFAULT_MAX_BYTES", "FileCheck", "LogAnswer", "Unusable", "anchors_fingerprint",
            "examine", "kind_of", "load_proof", "log_answer", "printed_lookup_code", "sha256",
            "verify_offline"]
+
