@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from freshdb import add_db_arguments, setup_django
+from freshdb import add_db_arguments, setup_django, start_demo_pki
 
 ROOT = Path(__file__).resolve().parents[1]
 SPLIT: dict[str, float] = defaultdict(float)
@@ -146,15 +146,7 @@ def main() -> int:
 
     from django.core.management import call_command
 
-    from hocba.certificates.keys import pki_dir
-    from hocba.signing import pki
-    from hocba.signing.services import PkiServices
-
-    services = PkiServices.for_directory(pki_dir())
-    services.start()
-    # Certificates name where their OCSP is served: this run's server.
-    pki.ensure_demo_pki.__kwdefaults__ = {"base_url": services.base_url}
-    os.environ["HOCBA_TSA_URL"] = f"{services.base_url}/tsa"
+    services = start_demo_pki()
 
     from hocba.accounts.models import RoleAssignment
     from hocba.demo import generator

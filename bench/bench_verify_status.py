@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from freshdb import add_db_arguments, setup_django
+from freshdb import add_db_arguments, setup_django, start_demo_pki
 
 ROOT = Path(__file__).resolve().parents[1]
 HOCBA = ROOT / ".venv" / "bin" / "hocba"
@@ -59,20 +59,14 @@ def issue(classes: int) -> list[tuple[str, str]]:
     from django.core.management import call_command
 
     from hocba.accounts.models import RoleAssignment
-    from hocba.certificates.keys import pki_dir
     from hocba.demo import generator
     from hocba.domain.access import Role
     from hocba.issuance import demo
     from hocba.records import compose
     from hocba.records.models import HocBaRecord
     from hocba.roster.models import SchoolClass
-    from hocba.signing import pki
-    from hocba.signing.services import PkiServices
 
-    services = PkiServices.for_directory(pki_dir())
-    services.start()
-    pki.ensure_demo_pki.__kwdefaults__ = {"base_url": services.base_url}
-    os.environ["HOCBA_TSA_URL"] = f"{services.base_url}/tsa"
+    services = start_demo_pki()
     call_command("migrate", interactive=False, verbosity=0)
     generator.seed(size="small")
     chosen = list(SchoolClass.objects.filter(school_year__name="2024-2025")

@@ -43,7 +43,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from freshdb import add_db_arguments, setup_django
+from freshdb import add_db_arguments, setup_django, start_demo_pki
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.test_issuance_acceptance: the tampering helper
@@ -54,21 +54,15 @@ def issue() -> dict[str, tuple[bytes, bytes]]:
     from django.core.management import call_command
 
     from hocba.accounts.models import RoleAssignment
-    from hocba.certificates.keys import pki_dir
     from hocba.demo import generator
     from hocba.domain.access import Role
     from hocba.issuance import demo
     from hocba.records import compose
     from hocba.records.models import HocBaRecord
     from hocba.roster.models import SchoolClass
-    from hocba.signing import pki
-    from hocba.signing.services import PkiServices
     from hocba.verification.services import _stored_bytes
 
-    services = PkiServices.for_directory(pki_dir())
-    services.start()
-    pki.ensure_demo_pki.__kwdefaults__ = {"base_url": services.base_url}
-    os.environ["HOCBA_TSA_URL"] = f"{services.base_url}/tsa"
+    services = start_demo_pki()
     call_command("migrate", interactive=False, verbosity=0)
     generator.seed(size="small")
     found = {}

@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -59,3 +60,17 @@ def setup_django(args: argparse.Namespace, sqlite_name: str) -> None:
     import django
 
     django.setup()
+
+
+def start_demo_pki() -> Any:
+    """Start the demo PKI's TSA/OCSP/CRL on a free port (after ``setup_django``) and make the
+    certificates seeding creates name it: they carry the address of their OCSP responder."""
+    from hocba.certificates.keys import pki_dir
+    from hocba.signing import pki
+    from hocba.signing.services import PkiServices
+
+    services = PkiServices.for_directory(pki_dir())
+    services.start()
+    pki.ensure_demo_pki.__kwdefaults__ = {"base_url": services.base_url}
+    os.environ["HOCBA_TSA_URL"] = f"{services.base_url}/tsa"
+    return services
