@@ -193,7 +193,8 @@ def _audit(record: HocBaRecord, channel: str, factor: str) -> None:
         audit.record(AuditEvent.Kind.READ, "xem", obj=record,
                      scope=(school.pk, school.province_id, school.area_id),
                      detail={"ma_tra_cuu": str(record.lookup_code), "xac_thuc": factor,
-                             "tra_cuu_cong_khai": True})
+                             "tra_cuu_cong_khai": True},
+                     grouped=True)
 
 
 # --- the stored original, checked once -------------------------------------------------------
