@@ -13,7 +13,10 @@ connections, the access log on, the answer cache at its default; the lookup door
 raised out of reach, still counted, since every request comes from 127.0.0.1) and
 ``wrk -t2 -c64 -d30s --latency`` posts
 ``{"lookup_code", "birth_date"}`` cycling through the real codes with their right birth dates,
-one question in ``--wrong`` (default 5) with a wrong birth date or an unknown code.
+one question in ``--wrong`` (default 5) made up afresh in wrk (an unknown code or a wrong birth
+date), so no answer cache knows it. The server answers this path through its status door
+(``hocba.verification.door``), each matched answer an audited read committed before the answer
+(``hocba.audit.group_commit``); the run counts the audit rows it added.
 
 Prints one JSON line per server configuration (``--threads``, default ``1 4``: sync workers,
 then gthread with keep-alive; ``--cache``, default ``5``: seconds a matched answer is kept,
@@ -26,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import re
 import shutil
 import signal
@@ -36,7 +38,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -96,29 +97,61 @@ def warm(codes: list[tuple[str, str]]) -> None:
 
 
 def lua_script(codes: list[tuple[str, str]], wrong: int, path: Path) -> None:
-    rng = random.Random(6)
-    questions = []
-    for i, (code, born) in enumerate(codes * max(1, 200 // max(len(codes), 1))):
-        if wrong and i % wrong == wrong - 1:  # a wrong birth date, or a code nobody was given
-            if i % 2:
-                born = f"19{rng.randint(10, 99)}-01-01"
-            else:
-                code = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        questions.append(json.dumps({"lookup_code": code, "birth_date": born}))
-    bodies = ",\n".join(f"  [[{q}]]" for q in questions)
-    path.write_text(f"""local bodies = {{
-{bodies}
+    """wrk's script: the right questions cycle through the issued codes; every ``wrong``-th
+    question is made up afresh in wrk (so no answer cache can know it): half an unknown UUID v4,
+    half a real code with a wrong birth date."""
+    rights = ",\n".join(f"  {{[[{code}]], [[{born}]]}}" for code, born in codes)
+    path.write_text(f"""local codes = {{
+{rights}
 }}
+local wrong = {wrong}
 local i = 0
 local headers = {{["Content-Type"] = "application/json"}}
-init = function(args)
-  i = math.random(1, #bodies)
+local threads = 0
+
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
 end
+
+init = function(args)
+  math.randomseed(os.time() * 1000 + id)
+  i = math.random(1, 1000)
+end
+
+local function uuid4()
+  return (string.gsub("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function(c)
+    return string.format("%x", c == "x" and math.random(0, 15) or math.random(8, 11))
+  end))
+end
+
 request = function()
-  i = i % #bodies + 1
-  return wrk.format("POST", "{PATH}", headers, bodies[i])
+  i = i + 1
+  local pick = codes[i % #codes + 1]
+  local code, born = pick[1], pick[2]
+  if wrong > 0 and i % wrong == 0 then
+    if math.random(2) == 1 then
+      code = uuid4()
+    else
+      born = string.format("19%02d-%02d-%02d", math.random(10, 99), math.random(1, 12),
+                           math.random(1, 28))
+    end
+  end
+  local body = '{{"lookup_code":"' .. code .. '","birth_date":"' .. born .. '"}}'
+  return wrk.format("POST", "{PATH}", headers, body)
 end
 """)
+
+
+def audited_reads() -> int:
+    """Public look-ups logged so far (each matched answer is one)."""
+    from django.db import connections
+
+    from hocba.audit.models import AuditEvent
+
+    count = AuditEvent.objects.filter(action="xem", channel="api").count()
+    connections.close_all()
+    return count
 
 
 def process_tree_cpu(pid: int) -> float:
@@ -221,6 +254,7 @@ def run(threads: int, cache: int, args: argparse.Namespace, codes: list[tuple[st
                         f"http://127.0.0.1:{port}{PATH}"], check=True, capture_output=True)
         load = os.getloadavg()
         database = urlsplit(args.db).path.lstrip("/") if args.db else ""
+        reads = audited_reads()
         cpu_server = process_tree_cpu(server.pid)
         cpu_database = database_cpu(database) if database else 0.0
         before = os.times()
@@ -230,6 +264,7 @@ def run(threads: int, cache: int, args: argparse.Namespace, codes: list[tuple[st
                              check=True, capture_output=True, text=True).stdout
         after = os.times()
         cpu_server = process_tree_cpu(server.pid) - cpu_server
+        reads = audited_reads() - reads
         cpu_database = (database_cpu(database) - cpu_database) if database else 0.0
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -251,6 +286,7 @@ def run(threads: int, cache: int, args: argparse.Namespace, codes: list[tuple[st
         "seconds": args.seconds,
         **found,
         "records": len(codes),
+        "audited_reads": reads,
         "wrong_share": f"1/{args.wrong}" if args.wrong else "0",
         "cpu_s_server": round(cpu_server, 1),
         "cpu_s_postgres_backends": round(cpu_database, 1),
