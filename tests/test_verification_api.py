@@ -239,3 +239,16 @@ def test_a_matched_answer_kept_a_few_seconds_is_still_audited_every_time(
         assert services._ANSWERS.keys() == {(str(issued.lookup_code), question["birth_date"])}
     finally:
         services._ANSWERS.clear()
+
+
+def test_a_kept_report_is_encoded_once_and_answered_with_the_same_bytes() -> None:
+    """A report kept in the answer cache is answered many times a second (the status
+    benchmark): its JSON is kept with it; another report, even an equal one, is encoded anew."""
+    from hocba.verification import api
+
+    report = _fake_report(SOME_CODE)
+    first = api._report_json(report)
+    assert api._report_json(report) is first
+    assert json.loads(first) == report.as_dict()
+    other = _fake_report(SOME_CODE)
+    assert api._report_json(other) == first and api._report_json(other) is not first

@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import re
 import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
@@ -161,8 +162,26 @@ def status_query(payload: Any) -> tuple[str, dt.date | None, str | None]:
     return code, birth, shared
 
 
+# The JSON of the last reports answered, by identity: a report kept in the answer cache (or the
+# one "not found" report) is answered many times a second, and encoding its ~7 KB was the
+# largest single cost of a cached answer. Reports are immutable; the entry holds the report,
+# so its id is not reused while the bytes are kept.
+_BODIES: OrderedDict[int, tuple[VerificationReport, bytes]] = OrderedDict()
+_BODIES_SIZE = 4096
+
+
 def _report_json(report: VerificationReport) -> bytes:
-    return json.dumps(report.as_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+    kept = _BODIES.get(id(report))
+    if kept is not None and kept[0] is report:
+        return kept[1]
+    body = json.dumps(report.as_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+    _BODIES[id(report)] = (report, body)
+    while len(_BODIES) > _BODIES_SIZE:
+        try:
+            _BODIES.popitem(last=False)
+        except KeyError:  # emptied by another thread meanwhile
+            break
+    return body
 
 
 @router.post(
