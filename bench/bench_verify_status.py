@@ -18,7 +18,8 @@ date), so no answer cache knows it. The server answers this path through its sta
 (``hocba.verification.door``), each matched answer an audited read committed before the answer
 (``hocba.audit.group_commit``); the run counts the audit rows it added.
 
-Prints one JSON line per server configuration (``--threads``, default ``1 4``: sync workers,
+Prints one JSON line per run, ``--repeat`` (default 3) runs per server configuration and a
+summary line with the worst of them (``--threads``, default ``1 4``: sync workers,
 then gthread with keep-alive; ``--cache``, default ``5``: seconds a matched answer is kept,
 ``0`` to compute every question): requests/s, p50/p75/p90/p99 in ms, errors and non-2xx, the CPU
 seconds of the server's processes and of wrk (the split on 2 cores), the load average.
@@ -310,6 +311,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--wrong", type=int, default=5,
                         help="one question in N has a wrong birth date or unknown code")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each configuration, each on a fresh server (default 3: "
+                             "this shared machine's figures vary from run to run)")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
     add_db_arguments(parser)
     args = parser.parse_args()
@@ -333,10 +337,28 @@ def main() -> int:
         lua_script(codes, args.wrong, script)
         for cache in args.cache:
             for threads in args.threads:
-                found = run(threads, cache, args, codes, script)
-                print(json.dumps({**found, "prepare_s": prepared}, ensure_ascii=False),
-                      flush=True)
+                runs = []
+                for repeat in range(args.repeat):
+                    if repeat:
+                        time.sleep(5)  # the last server's processes gone, the database quiet
+                    found = run(threads, cache, args, codes, script)
+                    runs.append(found)
+                    print(json.dumps({**found, "prepare_s": prepared}, ensure_ascii=False),
+                          flush=True)
+                if args.repeat > 1:
+                    print(json.dumps(summary(runs), ensure_ascii=False), flush=True)
     return 0
+
+
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The repeated runs of one configuration: each run's requests/s and p99, and the worst."""
+    return {"summary": runs[0]["server"], "database": runs[0]["database"],
+            "runs": len(runs),
+            "requests_per_s": [r["requests_per_s"] for r in runs],
+            "p99_ms": [r["p99_ms"] for r in runs],
+            "worst_requests_per_s": min(r["requests_per_s"] for r in runs),
+            "worst_p99_ms": max(r["p99_ms"] for r in runs),
+            "errors": sum(r["socket_errors"] + r["non_2xx"] + r["server_errors"] for r in runs)}
 
 
 if __name__ == "__main__":
