@@ -157,4 +157,4 @@ def record_write(actor: Any, action: str, obj: Any, *, role: str = "",
 
 def record_denied(actor: Any, action: Action, obj: Any, reason: str) -> None:
     record(AuditEvent.Kind.DENIED, str(action), actor=actor, obj=obj,
-                  detail={"ly_do": reason})
+           detail={"ly_do": reason})
