@@ -13,22 +13,20 @@ import io
 import json
 import sys
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core import signals
 from django.core.cache import cache
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from django.test import Client
 
 from hocba.audit.models import AuditEvent
-from hocba.issuance import demo
 from hocba.records.models import HocBaRecord
-from hocba.signing.services import PkiServices
 from hocba.verification.door import STATUS_PATH, StatusDoor
 from hocba.wsgi import application
-from tests.test_issuance import _class, _composed, demo_db, pki_services  # noqa: F401
+from tests.test_issuance import demo_db, pki_services  # noqa: F401
+from tests.test_verification_api import issued  # noqa: F401 (the same issued primary record)
 
 pytestmark = pytest.mark.django_db
 OFF = {"lookup": (0, 60), "upload": (0, 60), "log": (0, 60)}
@@ -148,19 +146,8 @@ def test_a_door_in_front_of_another_application_passes_everything_else_on() -> N
 
 # --- on an issued record ----------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def issued(demo_db: Any, pki_services: PkiServices) -> Iterator[HocBaRecord]:  # noqa: F811
-    with demo_db.unblock(), transaction.atomic():
-        school_class = _class("27260001", "4A")
-        records = _composed(school_class, 1)
-        assert demo.issue_class(school_class, base_url=pki_services.base_url,
-                                records=records) == 1
-        yield HocBaRecord.objects.select_related("student").get(pk=records[0].pk)
-        transaction.set_rollback(True)
-
-
 def test_the_right_birth_date_through_the_door_is_answered_and_audited(
-        issued: HocBaRecord) -> None:
+        issued: HocBaRecord) -> None:  # noqa: F811
     question = json.dumps({"lookup_code": str(issued.lookup_code),
                            "birth_date": issued.student.birth_date.isoformat()})
     reads = AuditEvent.objects.filter(object_id=str(issued.pk), action="xem")
@@ -178,7 +165,7 @@ def test_the_right_birth_date_through_the_door_is_answered_and_audited(
 
 
 def test_a_wrong_birth_date_and_an_unknown_code_get_the_same_bytes_through_the_door(
-        issued: HocBaRecord) -> None:
+        issued: HocBaRecord) -> None:  # noqa: F811
     wrong = (issued.student.birth_date + dt.timedelta(days=1)).isoformat()
     wrong_factor = through_door(json.dumps({"lookup_code": str(issued.lookup_code),
                                             "birth_date": wrong}))
