@@ -145,14 +145,10 @@ def test_a_forked_server_worker_starts_its_own_writer() -> None:
 def committed_log(transactional_db: None) -> Iterator[None]:
     """Events committed by the writer's own connection: a transactional test, whose flush at
     the end needs the append-only triggers lifted and put back (as the browser journeys do)."""
-    from django.db import connection
-    from django.db.models.signals import post_migrate
-
-    from tests.browser.conftest import _RESTORE_UID, _restore_audit_triggers, _set_audit_triggers
+    from tests.browser.conftest import let_flush_empty_audit_log
 
     yield
-    _set_audit_triggers(connection, present=False)
-    post_migrate.connect(_restore_audit_triggers, weak=False, dispatch_uid=_RESTORE_UID)
+    let_flush_empty_audit_log()
 
 
 def _read(i: int) -> None:

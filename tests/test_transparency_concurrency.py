@@ -50,13 +50,10 @@ def committed_log(transactional_db: None) -> Iterator[None]:
     """Appends committed by the threads' own connections. For the flush at the end, the log's
     rows are deleted with its append-only triggers lifted (then put back), and the audit log's
     triggers are lifted as the browser journeys do (its rows record the heads' writes)."""
-    from django.db.models.signals import post_migrate
-
-    from tests.browser.conftest import _RESTORE_UID, _restore_audit_triggers, _set_audit_triggers
+    from tests.browser.conftest import let_flush_empty_audit_log
 
     yield
-    _set_audit_triggers(connection, present=False)
-    post_migrate.connect(_restore_audit_triggers, weak=False, dispatch_uid=_RESTORE_UID)
+    let_flush_empty_audit_log()
     with connection.schema_editor() as editor:
         _TRIGGERS.backwards(None, editor)
     try:

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from django.core import signals
-from django.core.cache import cache
 from django.db import close_old_connections
 from django.test import Client
 
@@ -26,17 +25,11 @@ from hocba.records.models import HocBaRecord
 from hocba.verification.door import STATUS_PATH, StatusDoor
 from hocba.wsgi import application
 from tests.test_issuance import demo_db, pki_services  # noqa: F401
-from tests.test_verification_api import issued  # noqa: F401 (the same issued primary record)
+
+# The API tests' issued primary record, their rate limits off (autouse) and sample code.
+from tests.test_verification_api import OFF, SOME_CODE, _no_rate_limits, issued  # noqa: F401
 
 pytestmark = pytest.mark.django_db
-OFF = {"lookup": (0, 60), "upload": (0, 60), "log": (0, 60)}
-SOME_CODE = "3f2b8c1e-7a4d-4e9b-9c2a-1b5d6e7f8a90"
-
-
-@pytest.fixture(autouse=True)
-def _no_rate_limits(settings: Any) -> None:
-    settings.VERIFICATION_RATE_LIMITS = OFF
-    cache.clear()
 
 
 class Answer:
