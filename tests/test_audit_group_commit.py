@@ -10,6 +10,7 @@ transaction it is written in it and rolls back with it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -17,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from hocba.audit import services as audit
 from hocba.audit.context import Origin, acting_from
@@ -157,14 +158,41 @@ def _read(i: int) -> None:
                      detail={"ma_tra_cuu": f"ma-{i}", "tra_cuu_cong_khai": True}, grouped=True)
 
 
+def _between_batches(writer: GroupCommit,
+                     monkeypatch: pytest.MonkeyPatch) -> contextlib.AbstractContextManager[Any]:
+    """What the test's own queries hold so as not to overlap the writer's transaction.
+
+    Only for the test database of SQLite: an in-memory database in shared-cache mode, whose
+    table locks fail at once ("database table is locked") where a file database, the
+    server's, waits for its busy timeout. A check made between two batches still sees only
+    what was committed, so the assertion is unchanged. PostgreSQL reads and writes at once.
+    """
+    if connection.vendor != "sqlite":
+        return contextlib.nullcontext()
+    lock = threading.Lock()
+    write = writer._write
+
+    def one_at_a_time(batch: Sequence[Any]) -> None:
+        with lock:
+            write(batch)
+
+    monkeypatch.setattr(writer, "_write", one_at_a_time)
+    return lock
+
+
 def test_grouped_reads_are_committed_by_the_writer_before_record_returns(
-        committed_log: None) -> None:
+        committed_log: None, monkeypatch: pytest.MonkeyPatch) -> None:
     writer = audit._group()
     batches = writer.batches
+    between_batches = _between_batches(writer, monkeypatch)
 
     def read_then_count(i: int) -> bool:
         _read(i)
-        return AuditEvent.objects.filter(detail__ma_tra_cuu=f"ma-{i}").exists()
+        try:
+            with between_batches:
+                return AuditEvent.objects.filter(detail__ma_tra_cuu=f"ma-{i}").exists()
+        finally:
+            connection.close()  # the thread's own; an open one keeps the test database alive
 
     assert _in_threads(12, read_then_count) == [True] * 12
     assert writer.batches > batches  # written by the writer thread, not in place
