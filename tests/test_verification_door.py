@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import signals
 from django.db import close_old_connections
 from django.test import Client
@@ -166,3 +167,23 @@ def test_a_wrong_birth_date_and_an_unknown_code_get_the_same_bytes_through_the_d
     assert (wrong_factor.status_code, wrong_factor.content, wrong_factor.headers) == (
         unknown.status_code, unknown.content, unknown.headers)
     assert issued.student.full_name not in wrong_factor.content.decode()
+
+
+def test_an_officers_look_up_with_a_session_is_logged_under_their_name(
+        issued: HocBaRecord, settings: Any) -> None:  # noqa: F811
+    """QĐ 1789 Điều 4: a read is logged with who made it. The door has no sessions, so a
+    request with a session cookie takes the full stack, and the officer's name is logged."""
+    officer = get_user_model().objects.create_user("thanh.tra.so", password="mật-khẩu-dài-123")
+    client = Client()
+    client.force_login(officer)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    question = json.dumps({"lookup_code": str(issued.lookup_code),
+                           "birth_date": issued.student.birth_date.isoformat()})
+    answer = through_door(question, HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}={session}")
+    assert answer.status_code == 200 and json.loads(answer.content)["valid"] is True
+    event = AuditEvent.objects.filter(object_id=str(issued.pk), action="xem").latest("id")
+    assert (event.actor_id, event.actor_name) == (officer.pk, f"{officer} (thanh.tra.so)")
+    # Another cookie, or none, is the public door's: logged as anonymous.
+    through_door(question, HTTP_COOKIE="ngon_ngu=vi")
+    event = AuditEvent.objects.filter(object_id=str(issued.pk), action="xem").latest("id")
+    assert (event.actor_id, event.actor_name) == (None, "(ẩn danh)")

@@ -13,8 +13,9 @@ frame options (``settings.MIDDLEWARE`` minus ``SKIPPED``). Its innermost step is
 function the ninja route calls (``hocba.verification.api.status``): the same validation, rate
 limit, answer and audit, byte for byte (tests/test_verification_door.py compares the two).
 Everything else, and this path under Django's test client, goes through the full stack as
-before. An officer's session cookie is ignored here: the door is public and its reads are
-logged as anonymous, like every caller's.
+before. So does a look-up that carries a session cookie: a logged-in officer's read is logged
+under their name (QĐ 1789 Điều 4), which needs the session and log-in middleware the door
+skips. The public callers the door is for send none.
 """
 
 from __future__ import annotations
@@ -62,16 +63,20 @@ class _DoorHandler(WSGIHandler):
 
 
 class StatusDoor:
-    """WSGI middleware: the status door to ``_DoorHandler``, every other request to
-    ``application``."""
+    """WSGI middleware: the status door (without a session cookie) to ``_DoorHandler``, every
+    other request to ``application``."""
 
     def __init__(self, application: Callable[..., Any]) -> None:
         self.application = application
         self.door = _DoorHandler()
+        # Read once: a substring test, so a cookie merely named alike also takes the full
+        # stack, which answers the same, only slower.
+        self.session_cookie = settings.SESSION_COOKIE_NAME + "="
 
     def __call__(self, environ: dict[str, Any],
                  start_response: Callable[..., Any]) -> Iterable[bytes]:
         if (environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO") == STATUS_PATH
-                and not environ.get("SCRIPT_NAME")):
+                and not environ.get("SCRIPT_NAME")
+                and self.session_cookie not in environ.get("HTTP_COOKIE", "")):
             return self.door(environ, start_response)  # type: ignore[no-any-return]
         return self.application(environ, start_response)  # type: ignore[no-any-return]
