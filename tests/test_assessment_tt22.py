@@ -303,7 +303,7 @@ def test_dieu_12_promoted_at_dat_and_dat() -> None:
         DAT, DAT, True)
 
 
-# --- Điều 13: summer training and re-evaluation ----------------------------------------------
+# --- Điều 13: summer training; Điều 14: re-evaluation of subjects -----------------------------
 
 def test_dieu_13_summer_training_replaces_the_year_conduct_for_promotion() -> None:
     result = evaluate_student(student(*GOOD, conduct=(K, CD), summer=DAT))
@@ -326,7 +326,7 @@ def _struggling(retest: str | None = None, comment_retest: CommentResult | None 
                    subject("TOAN", "3", retest=retest), comment("GDTC"), absences=10)
 
 
-def test_dieu_13_a_retest_replaces_the_year_average_and_hoc_tap_is_recomputed() -> None:
+def test_dieu_14_a_retest_replaces_the_year_average_and_hoc_tap_is_recomputed() -> None:
     before = evaluate_student(_struggling())
     assert before.hoc_tap_year.level is CD and before.len_lop is False
     after = evaluate_student(_struggling(retest="5.5"))
@@ -335,15 +335,17 @@ def test_dieu_13_a_retest_replaces_the_year_average_and_hoc_tap_is_recomputed() 
     assert after.hoc_tap_after_reevaluation.level is DAT
     assert after.len_lop is True
     assert after.subjects[5].final == D("5.5") and after.subjects[5].year == D("3.0")
+    retest = after.subjects[5].explanations()[-1]
+    assert (retest.field, retest.rule) == ("subjects.TOAN.retest", "TT 22/2021 Điều 14")
 
 
-def test_dieu_13_a_failed_retest_keeps_the_student_back() -> None:
+def test_dieu_14_a_failed_retest_keeps_the_student_back() -> None:
     after = evaluate_student(_struggling(retest="4.0"))
     assert after.hoc_tap_after_reevaluation is not None
     assert after.hoc_tap_after_reevaluation.level is CD and after.len_lop is False
 
 
-def test_dieu_13_a_comment_subject_re_evaluation_replaces_its_year_result() -> None:
+def test_dieu_14_a_comment_subject_re_evaluation_replaces_its_year_result() -> None:
     subjects = [subject(f"M{i}", "5") for i in range(6)]
     two_cd = student(*subjects, comment("GDTC", ok2=False),
                      comment("AM_NHAC", ok2=False, retest=CommentResult.D))
@@ -353,15 +355,16 @@ def test_dieu_13_a_comment_subject_re_evaluation_replaces_its_year_result() -> N
     assert result.hoc_tap_after_reevaluation.level is DAT and result.len_lop is True
 
 
-def test_dieu_13_retest_refused_when_the_subject_is_already_5_or_more() -> None:
+def test_dieu_14_retest_refused_when_the_subject_is_already_5_or_more() -> None:
     s = student(*(subject(f"M{i}", "5", retest="6" if i == 0 else None) for i in range(5)),
                 subject("TOAN", "3"))
     with pytest.raises(AssessmentError) as caught:
         evaluate_student(s)
     assert caught.value.path == "subjects[0].retest" and "≥ 5,0" in caught.value.message
+    assert "(TT 22/2021 Điều 14)" in caught.value.message
 
 
-def test_dieu_13_retest_refused_when_hoc_tap_is_not_chua_dat() -> None:
+def test_dieu_14_retest_refused_when_hoc_tap_is_not_chua_dat() -> None:
     s = student(*GOOD[:-1], subject("X", "4", retest="6"))
     with pytest.raises(AssessmentError, match="Chưa đạt mới được kiểm tra"):
         evaluate_student(s)

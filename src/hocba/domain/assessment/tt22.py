@@ -9,7 +9,8 @@ Each result carries the rule that produced it. Article numbers and their sources
 - Điều 9.2.a–d and 9.3 (học tập levels and the single-subject adjustment) [P];
 - Điều 8 (rèn luyện for the year from the two terms) [T];
 - Điều 12 (lên lớp: both levels ≥ Đạt and at most 45 absences) [T];
-- Điều 13 (re-evaluation and summer training replacing year results) [T]/[B];
+- Điều 13 (summer training: its rèn luyện replaces the year's for promotion) [T];
+- Điều 14 (re-evaluation of subjects: its results replace the year's) [T]/[B];
 - Điều 15.1 (Học sinh Xuất sắc, Học sinh Giỏi) [P].
 
 The numbers that a regime may change (the GDTX variant, see ``gdtx.py``) live in
@@ -46,7 +47,7 @@ KHA_HIGH = Decimal("6.5")  # … and at least 6 of them ≥ 6,5
 DAT_PASS = Decimal("5.0")  # Đạt: at least 6 score subjects ≥ 5,0 …
 DAT_FLOOR = Decimal("3.5")  # … and none below 3,5
 EXCELLENT = Decimal("9.0")  # Điều 15.1.a: at least 6 subjects with ĐTBmcn ≥ 9,0
-RETEST_BELOW = Decimal("5.0")  # Điều 13 [B]: subjects below 5,0 may be re-assessed
+RETEST_BELOW = Decimal("5.0")  # Điều 14 [B]: subjects below 5,0 may be re-assessed
 
 
 class Assessment(enum.Enum):
@@ -120,7 +121,7 @@ class ScoreSubject:
     periods_per_year: int
     hk1: ScoreTerm
     hk2: ScoreTerm
-    retest: Decimal | None = None  # Điều 13: the re-assessment score, replacing ĐTBmcn
+    retest: Decimal | None = None  # Điều 14: the re-assessment score, replacing ĐTBmcn
 
     @property
     def assessment(self) -> Assessment:
@@ -133,7 +134,7 @@ class CommentSubject:
     periods_per_year: int
     hk1: CommentTerm
     hk2: CommentTerm
-    retest: CommentResult | None = None  # Điều 13: the re-assessment, replacing the year
+    retest: CommentResult | None = None  # Điều 14: the re-assessment, replacing the year
 
     @property
     def assessment(self) -> Assessment:
@@ -240,7 +241,7 @@ class ScoreSubjectResult:
             f"{_approx(total, 3)} → {vn_number(self.year)} (từ ĐTBmhk đã làm tròn)"))
         if self.subject.retest is not None:
             out.append(Explanation(
-                f"subjects.{self.code}.retest", rules.cite("Điều 13"),
+                f"subjects.{self.code}.retest", rules.cite("Điều 14"),
                 f"Điểm kiểm tra lại {vn_number(self.subject.retest)} thay cho ĐTBmcn "
                 f"{vn_number(self.year)} khi đánh giá lại kết quả học tập cả năm"))
         return out
@@ -276,7 +277,7 @@ class CommentSubjectResult:
                                f"{self.hk2.label}: cả năm lấy kết quả học kì II"))
         if self.subject.retest is not None:
             out.append(Explanation(
-                f"subjects.{self.code}.retest", rules.cite("Điều 13"),
+                f"subjects.{self.code}.retest", rules.cite("Điều 14"),
                 f"Đánh giá lại {self.subject.retest.label} thay cho kết quả cả năm"))
         return out
 
@@ -458,7 +459,7 @@ class StudentResult:
     hoc_tap_hk1: LevelResult
     hoc_tap_hk2: LevelResult
     hoc_tap_year: LevelResult
-    # After re-evaluation (Điều 13), when a retest was given; else None.
+    # After re-evaluation (Điều 14), when a retest was given; else None.
     hoc_tap_after_reevaluation: LevelResult | None
     ren_luyen_hk1: Level | None
     ren_luyen_hk2: Level | None
@@ -567,7 +568,7 @@ def _evaluate(student: StudentInput, rules: SecondaryRules) -> StudentResult:
                 f"thay cho kết quả rèn luyện cả năm khi xét lên lớp"))
     ren_final = after_summer or ren_year
 
-    # Re-evaluation of subjects (Điều 13 [B]): replaces year results, then recompute.
+    # Re-evaluation of subjects (Điều 14 [B]): replaces year results, then recompute.
     after: LevelResult | None = None
     retested = [(i, r) for i, r in enumerate(results) if r.subject.retest is not None]
     if retested:
@@ -593,27 +594,27 @@ def _evaluate(student: StudentInput, rules: SecondaryRules) -> StudentResult:
 
 def _check_retests(retested: Sequence[tuple[int, SubjectResult]], year: Level,
                    conduct: Level | None, rules: SecondaryRules) -> None:
-    """[B]/[T] Điều 13: only a student whose year học tập is Chưa đạt (and whose rèn luyện,
+    """[B]/[T] Điều 14: only a student whose year học tập is Chưa đạt (and whose rèn luyện,
     after any summer training, is at least Đạt) is re-assessed, and only in score subjects
     with ĐTBmcn below 5,0 or comment subjects rated Chưa đạt."""
     index = retested[0][0]
     if year is not Level.CHUA_DAT:
         raise AssessmentError(f"subjects[{index}].retest", (
             f"chỉ {rules.learner} có kết quả học tập cả năm Chưa đạt mới được kiểm tra, đánh "
-            f"giá lại ({rules.cite('Điều 13')}); kết quả cả năm là {year.label}"))
+            f"giá lại ({rules.cite('Điều 14')}); kết quả cả năm là {year.label}"))
     if conduct is not None and not conduct.at_least(Level.DAT):
         raise AssessmentError(f"subjects[{index}].retest", (
             f"{rules.learner} có kết quả rèn luyện Chưa đạt không được kiểm tra, đánh giá lại "
-            f"({rules.cite('Điều 13')})"))
+            f"({rules.cite('Điều 14')})"))
     for index, result in retested:
         if isinstance(result, ScoreSubjectResult) and result.year >= RETEST_BELOW:
             raise AssessmentError(f"subjects[{index}].retest", (
                 f"môn {result.code} có ĐTBmcn {vn_number(result.year)} ≥ 5,0 nên không "
-                f"kiểm tra lại ({rules.cite('Điều 13')})"))
+                f"kiểm tra lại ({rules.cite('Điều 14')})"))
         if isinstance(result, CommentSubjectResult) and result.year is CommentResult.D:
             raise AssessmentError(f"subjects[{index}].retest", (
                 f"môn {result.code} cả năm đã Đạt nên không đánh giá lại "
-                f"({rules.cite('Điều 13')})"))
+                f"({rules.cite('Điều 14')})"))
 
 
 def _promotion(hoc_tap: Level, ren_luyen: Level | None, absences: int,

@@ -18,9 +18,8 @@ Articles, as DOMAIN-SECONDARY.md §6 maps TT 22/2021 (table of contents of the c
 
 The order, derived in DOMAIN-SECONDARY.md §6.4 [D] from MOET's answer to a reader: summer
 training first; a student whose rèn luyện after the summer is at least Đạt and whose học tập is
-Chưa đạt is then re-evaluated. ``tt22.py`` applies the same conditions when it checks a
-``retest`` but cites "Điều 13" for both steps (an older article map); the citations here
-follow the newer map.
+Chưa đạt is then re-evaluated. ``tt22.py`` applies the same conditions, with the same
+articles, when it checks a ``retest``.
 """
 
 from __future__ import annotations
