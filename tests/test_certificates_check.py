@@ -234,6 +234,19 @@ def test_serial_and_subject_are_shown_as_cas_print_them(pki: DemoPki) -> None:
     assert check.common_name(certificate) == "Phạm Văn Hùng"
 
 
+
+def test_a_signers_subject_reads_as_name_title_and_unit(pki: DemoPki) -> None:
+    """What the signing history and the verification portal show of a signature's signer."""
+    teacher = check.readable_name(personal(pki).subject)
+    assert check.readable_subject(teacher).startswith("Phạm Văn Hùng")
+    assert check.readable_subject(
+        "UID=CCCD:024190000001,CN=Nguyễn Thanh Hiền,2.5.4.12=Giáo viên,"
+        "O=Trường THCS Lê Lợi\\, Quận 1") == (
+        "Nguyễn Thanh Hiền — Giáo viên, Trường THCS Lê Lợi, Quận 1")
+    assert check.readable_subject("CN=Trường THCS Lê Lợi,O=Trường THCS Lê Lợi") == (
+        "Trường THCS Lê Lợi")
+
+
 @pytest.mark.parametrize(("levels", "has_area", "approver"), [
     (["TH"], True, Approver.PHONG), (["THCS"], True, Approver.PHONG),
     (["TH", "THCS"], True, Approver.PHONG), (["THPT"], False, Approver.SO),

@@ -161,6 +161,23 @@ def readable_name(name: x509.Name) -> str:
     return name.rfc4514_string(_READABLE)
 
 
+# A comma that starts the next RDN (``CN=…``, ``2.5.4.12=…``), not one escaped in a value.
+_RDN = re.compile(r",(?=(?:[A-Za-z]+|\d+(?:\.\d+)+)=)")
+
+
+def readable_subject(subject: str) -> str:
+    """The subject as a teacher reads it: ``UID=CCCD:0241…,CN=Nguyễn Thanh Hiền,2.5.4.12=Giáo
+    viên,O=Trường …`` → ``Nguyễn Thanh Hiền — Giáo viên, Trường …`` (name, title, unit)."""
+    parts: dict[str, str] = {}
+    for rdn in _RDN.split(subject):
+        key, _, value = rdn.partition("=")
+        parts.setdefault(key.strip().upper(), value.replace("\\,", ",").strip())
+    name = parts.get("CN", subject)
+    rest = [v for v in (parts.get("2.5.4.12") or parts.get("TITLE"), parts.get("O"))
+            if v and v != name]
+    return f"{name} — {', '.join(rest)}" if rest else name
+
+
 def serial_hex(certificate: x509.Certificate) -> str:
     """The serial number as CAs print it: upper-case hex, an even number of digits."""
     text = f"{certificate.serial_number:X}"

@@ -8,7 +8,6 @@ is in the audit log."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +23,7 @@ from hocba.accounts.authz import can, grants_for, require
 from hocba.audit.services import record_read
 from hocba.domain import issuance as rules
 from hocba.domain.access import Action, Role
+from hocba.domain.certificate_check import readable_subject
 from hocba.issuance import jobs, selectors, services, signing_step
 from hocba.issuance.models import Artefacts, CorrectionRequest, SigningJob
 from hocba.organisation.models import School, SchoolYear
@@ -261,25 +261,9 @@ def _chain_rows(state: Any, events: Any) -> list[dict[str, Any]]:
         event = by_slot.get(spec.slot)
         rows.append({"label": _label(spec.slot), "event": event,
                      "due": spec.slot in due,
-                     "certificate": _readable_subject(event.certificate_subject)
+                     "certificate": readable_subject(event.certificate_subject)
                      if event else ""})
     return rows
-
-
-_RDN = re.compile(r",(?=(?:[A-Za-z]+|\d+(?:\.\d+)+)=)")
-
-
-def _readable_subject(subject: str) -> str:
-    """The subject as a teacher reads it: ``UID=CCCD:0241…,CN=Nguyễn Thanh Hiền,2.5.4.12=Giáo
-    viên,O=Trường …`` → ``Nguyễn Thanh Hiền — Giáo viên, Trường …`` (name, title, unit)."""
-    parts: dict[str, str] = {}
-    for rdn in _RDN.split(subject):
-        key, _, value = rdn.partition("=")
-        parts.setdefault(key.strip().upper(), value.replace("\\,", ",").strip())
-    name = parts.get("CN", subject)
-    rest = [v for v in (parts.get("2.5.4.12") or parts.get("TITLE"), parts.get("O"))
-            if v and v != name]
-    return f"{name} — {', '.join(rest)}" if rest else name
 
 
 def _date_or_text(value: Any) -> Any:

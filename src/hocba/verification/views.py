@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from hocba.domain.certificate_check import readable_subject
 from hocba.domain.issuance import slot_label
 from hocba.domain.verdict import (
     VERDICT_TITLES,
@@ -27,7 +28,6 @@ from hocba.domain.verdict import (
     RecordStatus,
     VerificationReport,
 )
-from hocba.issuance.views import _readable_subject as readable_subject  # one reading of a DN
 from hocba.verification import services, throttle
 from hocba.verification.forms import LookupForm, UploadForm, parse_lookup_code, upload_max_bytes
 
