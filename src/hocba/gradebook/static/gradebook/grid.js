@@ -1,190 +1,21 @@
-// The keyboard-first gradebook grid (issue 3, part 4). Without this file the page is a plain
-// form with a "Lưu" button; with it, each cell is saved as the teacher leaves it.
-// Enter / Shift+Enter and the arrow keys move between cells; Tab works as usual.
+// The TT 22 gradebook grid (grid_core.js): one version per student row, and the row's
+// average (ĐTBmhk, TT 22/2021 Điều 9.1.a) refreshed after each save.
 (function () {
   "use strict";
-  var form = document.getElementById("gb-form");
-  if (!form) { return; }
-  var table = document.getElementById("so-diem");
-  var status = document.getElementById("gb-status");
-  var saveUrl = form.dataset.saveUrl;
-  var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-  var queue = Promise.resolve();  // saves run one after another: each uses the last version
+  function row(input) { return input.closest("tr"); }
 
-  function inputs(row) { return Array.prototype.slice.call(row.querySelectorAll(".gb-input")); }
-  function rows() { return Array.prototype.slice.call(table.tBodies[0].rows); }
-
-  function cellAt(rowIndex, colIndex) {
-    var all = rows();
-    if (rowIndex < 0 || rowIndex >= all.length) { return null; }
-    return inputs(all[rowIndex])[colIndex] || null;
-  }
-
-  function position(input) {
-    var row = input.closest("tr");
-    return { row: rows().indexOf(row), col: inputs(row).indexOf(input) };
-  }
-
-  function move(input, dRow, dCol) {
-    var at = position(input);
-    var next = cellAt(at.row + dRow, at.col + dCol);
-    if (next) { next.focus(); next.select(); }
-  }
-
-  function showError(input, message) {
-    var msg = input.parentNode.querySelector(".gb-msg");
-    input.setAttribute("aria-invalid", "true");
-    msg.textContent = message;
-    input.focus();
-    input.select();
-  }
-
-  function clearError(input) {
-    input.removeAttribute("aria-invalid");
-    input.parentNode.querySelector(".gb-msg").textContent = "";
-  }
-
-  function refreshRow(row, answer) {
-    row.dataset.version = String(answer.version);
-    row.querySelector("input[name^='v-']").value = String(answer.version);
-    var avg = row.querySelector(".gb-avg");
-    avg.textContent = answer.average || "";
-    avg.title = answer.missing && answer.missing.length ?
-      "Còn thiếu: " + answer.missing.join(", ") : "";
-    inputs(row).forEach(function (other) {
-      var value = answer.row[other.dataset.field];
-      // Bring in others' changes to cells this teacher is not editing.
-      if (value !== undefined && other.value === other.dataset.saved &&
-          document.activeElement !== other) {
-        other.value = value;
-        other.dataset.saved = value;
-      }
-    });
-  }
-
-  function post(input, value, version, reason) {
-    var row = input.closest("tr");
-    var body = new URLSearchParams();
-    body.set("hoc_sinh", row.dataset.student);
-    body.set("o", input.dataset.field);
-    body.set("gia_tri", value);
-    body.set("phien_ban", version);
-    if (reason) { body.set("ly_do", reason); }
-    return fetch(saveUrl, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
-    }).then(function (response) {
-      return response.json().catch(function () {
-        return { ok: false, error: "server", message: "Máy chủ trả lời lỗi " + response.status };
-      });
-    });
-  }
-
-  function handle(input, value, answer) {
-    var row = input.closest("tr");
-    if (answer.ok) {
-      clearError(input);
-      if (answer.request) {
-        input.value = answer.value;  // not applied until the principal approves
-        input.dataset.saved = answer.value;
-        input.classList.add("gb-pending");
-        status.textContent = answer.message;
-        return null;
-      }
-      if (input.value === value) { input.value = answer.value; }
-      input.dataset.saved = answer.value;
-      input.classList.add("gb-saved");
-      refreshRow(row, answer);
-      status.textContent = "Đã lưu.";
-      return null;
+  window.hocbaGrid({
+    table: "so-diem",
+    versionOf: function (input) { return row(input).dataset.version; },
+    setVersion: function (input, version) {
+      row(input).dataset.version = String(version);
+      row(input).querySelector("input[name^='v-']").value = String(version);
+    },
+    refreshRow: function (tr, answer) {
+      var avg = tr.querySelector(".gb-avg");
+      avg.textContent = answer.average || "";
+      avg.title = answer.missing && answer.missing.length ?
+        "Còn thiếu: " + answer.missing.join(", ") : "";
     }
-    if (answer.error === "conflict") {
-      var overwrite = window.confirm(answer.message + "\n\nGhi đè bằng giá trị của bạn (" +
-        (value || "trống") + ")?");
-      row.dataset.version = String(answer.version);
-      if (overwrite) { return post(input, value, answer.version, ""); }
-      input.value = answer.current;
-      input.dataset.saved = answer.current;
-      return null;
-    }
-    if (answer.error === "reason_required") {
-      var reason = window.prompt(answer.message);
-      if (reason) { return post(input, value, row.dataset.version, reason); }
-      input.value = input.dataset.saved;
-      return null;
-    }
-    showError(input, answer.message);
-    return null;
-  }
-
-  function save(input) {
-    var value = input.value;
-    // Enter saves and moves; the move's blur fires "change" too: one request is enough.
-    if (value === input.dataset.saved || value === input.dataset.queued) { return queue; }
-    input.dataset.queued = value;
-    input.classList.remove("gb-saved");
-    queue = queue.then(function () {
-      var row = input.closest("tr");
-      return post(input, value, row.dataset.version, "").then(function (answer) {
-        var again = handle(input, value, answer);
-        return again ? again.then(function (next) { handle(input, value, next); }) : null;
-      }).then(function () { delete input.dataset.queued; });
-    }).catch(function () {
-      delete input.dataset.queued;
-      showError(input, "Không lưu được: mất kết nối tới máy chủ. Hãy thử lại.");
-    });
-    return queue;
-  }
-
-  table.querySelectorAll(".gb-input").forEach(function (input) {
-    input.dataset.saved = input.value;
-    // Entering a cell selects its value, so typing replaces it, as in a spreadsheet. A click
-    // places the caret after the focus event, so the click's mouseup selects again.
-    input.addEventListener("focus", function () { input.select(); input.dataset.fresh = "1"; });
-    input.addEventListener("mouseup", function (event) {
-      if (input.dataset.fresh) {
-        event.preventDefault();
-        input.select();
-        delete input.dataset.fresh;
-      }
-    });
-    input.addEventListener("keydown", function () { delete input.dataset.fresh; });
-    input.addEventListener("change", function () { save(input); });
-    input.addEventListener("input", function () { clearError(input); });
-  });
-
-  table.addEventListener("keydown", function (event) {
-    var input = event.target;
-    if (!input.classList || !input.classList.contains("gb-input")) { return; }
-    var atStart = input.selectionStart === 0 && input.selectionEnd === 0;
-    var atEnd = input.selectionStart === input.value.length &&
-      input.selectionEnd === input.value.length;
-    var whole = input.selectionStart === 0 && input.selectionEnd === input.value.length;
-    if (event.key === "Enter") {
-      event.preventDefault();  // never submit the whole form from a cell
-      if (input.value !== input.dataset.saved) { save(input); }
-      move(input, event.shiftKey ? -1 : 1, 0);
-    } else if (event.key === "ArrowDown") {
-      event.preventDefault();
-      move(input, 1, 0);
-    } else if (event.key === "ArrowUp") {
-      event.preventDefault();
-      move(input, -1, 0);
-    } else if (event.key === "ArrowRight" && (atEnd || whole)) {
-      event.preventDefault();
-      move(input, 0, 1);
-    } else if (event.key === "ArrowLeft" && (atStart || whole)) {
-      event.preventDefault();
-      move(input, 0, -1);
-    }
-  });
-
-  form.addEventListener("submit", function (event) {
-    // With the script, "Lưu" saves what is still unsaved through the same endpoint.
-    event.preventDefault();
-    table.querySelectorAll(".gb-input").forEach(function (input) { save(input); });
-    queue.then(function () {
-      if (!table.querySelector("[aria-invalid=true]")) { status.textContent = "Đã lưu tất cả."; }
-    });
   });
 }());
