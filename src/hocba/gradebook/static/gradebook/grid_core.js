@@ -1,7 +1,7 @@
 // The keyboard-first gradebook grid (issue 3, part 4), shared by the TT 22 grid (grid.js) and
 // the primary TT 27 grid (primary_grid.js). Without these files the page is a plain form with a
 // "Lưu" button; with them, each cell is saved as the teacher leaves it. Enter / Shift+Enter and
-// the arrow keys move between cells; Tab works as usual.
+// the arrow keys move between cells (keys.js); Tab works as usual.
 //
 // A sheet says how its cells are versioned (optimistic locking on the server):
 //   hocbaGrid({table: id, versionOf(input), setVersion(input, version),
@@ -17,25 +17,6 @@ window.hocbaGrid = function (sheet) {
   var queue = Promise.resolve();  // saves run one after another: each uses the last version
 
   function inputs(row) { return Array.prototype.slice.call(row.querySelectorAll(".gb-input")); }
-  function rows() { return Array.prototype.slice.call(table.tBodies[0].rows); }
-
-  function cellAt(rowIndex, colIndex) {
-    var all = rows();
-    if (rowIndex < 0 || rowIndex >= all.length) { return null; }
-    return inputs(all[rowIndex])[colIndex] || null;
-  }
-
-  function position(input) {
-    var row = input.closest("tr");
-    return { row: rows().indexOf(row), col: inputs(row).indexOf(input) };
-  }
-
-  function move(input, dRow, dCol) {
-    var at = position(input);
-    var next = cellAt(at.row + dRow, at.col + dCol);
-    if (next) { next.focus(); next.select(); }
-  }
-
   function showError(input, message) {
     var msg = input.parentNode.querySelector(".gb-msg");
     input.setAttribute("aria-invalid", "true");
@@ -153,30 +134,9 @@ window.hocbaGrid = function (sheet) {
     input.addEventListener("input", function () { clearError(input); });
   });
 
-  table.addEventListener("keydown", function (event) {
-    var input = event.target;
-    if (!input.classList || !input.classList.contains("gb-input")) { return; }
-    var atStart = input.selectionStart === 0 && input.selectionEnd === 0;
-    var atEnd = input.selectionStart === input.value.length &&
-      input.selectionEnd === input.value.length;
-    var whole = input.selectionStart === 0 && input.selectionEnd === input.value.length;
-    if (event.key === "Enter") {
-      event.preventDefault();  // never submit the whole form from a cell
-      if (input.value !== input.dataset.saved) { save(input); }
-      move(input, event.shiftKey ? -1 : 1, 0);
-    } else if (event.key === "ArrowDown") {
-      event.preventDefault();
-      move(input, 1, 0);
-    } else if (event.key === "ArrowUp") {
-      event.preventDefault();
-      move(input, -1, 0);
-    } else if (event.key === "ArrowRight" && (atEnd || whole)) {
-      event.preventDefault();
-      move(input, 0, 1);
-    } else if (event.key === "ArrowLeft" && (atStart || whole)) {
-      event.preventDefault();
-      move(input, 0, -1);
-    }
+  // Enter saves the cell it leaves; moving with the keyboard is keys.js's.
+  window.hocbaKeys(table, function (input) {
+    if (input.value !== input.dataset.saved) { save(input); }
   });
 
   form.addEventListener("submit", function (event) {
